@@ -1,0 +1,54 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Orchestrator.Models;
+
+/// <summary>
+/// What the trainer, evaluator, generator and server need from any model family: logits for a batch of
+/// token ids, incremental decoding with a per-request state (a KV cache for GPT, hidden state for RNNs),
+/// and a split into segments so the backward pass can be run segment by segment while finished segments'
+/// gradients travel to peers (TorchSharp 0.107 has no gradient hooks).
+/// </summary>
+public abstract class LanguageModel : nn.Module<Tensor, Tensor>
+{
+    protected LanguageModel(string name, ModelConfig config) : base(name)
+    {
+        config.Validate();
+        Config = config;
+    }
+
+    public ModelConfig Config { get; }
+
+    /// <summary>Creates an empty decoding state for <paramref name="batchSize"/> sequences on <paramref name="device"/>.</summary>
+    public abstract DecodingState CreateDecodingState(int batchSize, Device device);
+
+    /// <summary>
+    /// Feeds new tokens <c>(B, T_new)</c> after those already in <paramref name="state"/> and returns their logits
+    /// <c>(B, T_new, V)</c>; the state grows by <c>T_new</c>. Must equal the matching rows of <c>forward</c> on the whole sequence.
+    /// </summary>
+    public abstract Tensor ForwardIncremental(Tensor idx, DecodingState state);
+
+    /// <summary>Number of segments; <c>forward(x)</c> equals applying segments 0..SegmentCount-1 in order.</summary>
+    public abstract int SegmentCount { get; }
+
+    /// <summary>Runs one segment: segment 0 takes token ids <c>(B, T)</c>, the last returns logits <c>(B, T, V)</c>.</summary>
+    public abstract Tensor ForwardSegment(int index, Tensor input);
+
+    /// <summary>
+    /// The parameters owned by a segment. Segments partition <c>parameters()</c>; a tied weight belongs to the
+    /// lowest segment that uses it, because its gradient is complete only after that segment's backward.
+    /// </summary>
+    public abstract IReadOnlyList<TorchSharp.Modules.Parameter> SegmentParameters(int index);
+
+    /// <summary>Total number of trainable scalars (tied weights counted once).</summary>
+    public long ParameterCount() => parameters().Sum(p => p.numel());
+}
+
+/// <summary>Per-sequence state carried between incremental decoding steps. Owns native tensors: dispose it.</summary>
+public abstract class DecodingState : IDisposable
+{
+    /// <summary>How many tokens have been fed so far (the position of the next token).</summary>
+    public int Length { get; protected set; }
+
+    public abstract void Dispose();
+}
