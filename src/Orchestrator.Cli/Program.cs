@@ -1,0 +1,2 @@
+Console.Error.WriteLine("orchestrator: commands are being assembled; see README.md");
+return 2;
