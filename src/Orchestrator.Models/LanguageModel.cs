@@ -40,8 +40,28 @@ public abstract class LanguageModel : nn.Module<Tensor, Tensor>
     /// </summary>
     public abstract IReadOnlyList<TorchSharp.Modules.Parameter> SegmentParameters(int index);
 
+    /// <summary>
+    /// How many tokens one decoding state can hold, or <c>null</c> when unbounded (recurrent models).
+    /// Generators use it to decide when to restart decoding from a shorter window.
+    /// </summary>
+    public virtual int? MaxDecodingLength => null;
+
     /// <summary>Total number of trainable scalars (tied weights counted once).</summary>
     public long ParameterCount() => parameters().Sum(p => p.numel());
+
+    /// <summary>
+    /// Full names of parameters that alias another parameter (a tied <c>lm_head.weight</c>). TorchSharp 0.107 lists a
+    /// tied tensor once per owning module; PyTorch lists it once. Skipping the aliases keeps optimizers from
+    /// updating the tensor twice per step and keeps gradient exchange and counts honest.
+    /// </summary>
+    protected virtual IReadOnlyCollection<string> TiedParameterAliases => [];
+
+    /// <inheritdoc/>
+    public override IEnumerable<(string name, TorchSharp.Modules.Parameter parameter)> named_parameters(bool recurse = true)
+    {
+        var aliases = TiedParameterAliases;
+        return base.named_parameters(recurse).Where(p => !aliases.Contains(p.name));
+    }
 }
 
 /// <summary>Per-sequence state carried between incremental decoding steps. Owns native tensors: dispose it.</summary>
