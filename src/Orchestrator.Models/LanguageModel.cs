@@ -46,6 +46,12 @@ public abstract class LanguageModel : nn.Module<Tensor, Tensor>
     /// </summary>
     public virtual int? MaxDecodingLength => null;
 
+    /// <summary>
+    /// The dtype of the weights, for state tensors that must match them. Read through <c>parameters()</c>: TorchSharp's
+    /// <c>Embedding.weight</c>/<c>Linear.weight</c> getters hand out a new tensor wrapper on every call.
+    /// </summary>
+    protected ScalarType ParameterType => parameters().First().dtype;
+
     /// <summary>Total number of trainable scalars (tied weights counted once).</summary>
     public long ParameterCount() => parameters().Sum(p => p.numel());
 

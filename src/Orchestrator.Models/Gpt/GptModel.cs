@@ -84,7 +84,7 @@ public sealed class GptModel : LanguageModel
     public override DecodingState CreateDecodingState(int batchSize, Device device)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
-        return new KvCache(Config.NLayer, batchSize, Config.NHead, Config.BlockSize, Config.NEmbd / Config.NHead, wte.weight!.dtype, device);
+        return new KvCache(Config.NLayer, batchSize, Config.NHead, Config.BlockSize, Config.NEmbd / Config.NHead, ParameterType, device);
     }
 
     /// <summary>

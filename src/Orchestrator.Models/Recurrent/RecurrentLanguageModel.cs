@@ -80,7 +80,7 @@ public sealed class RecurrentLanguageModel : LanguageModel
     public override DecodingState CreateDecodingState(int batchSize, Device device)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
-        var (hidden, cell) = ZeroState(batchSize, wte.weight!.dtype, device);
+        var (hidden, cell) = ZeroState(batchSize, ParameterType, device);
         return new RecurrentState(hidden, cell);
     }
 
