@@ -1,0 +1,90 @@
+using System.Runtime.CompilerServices;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Orchestrator.Cluster.Grains.Abstractions;
+using Proto = Orchestrator.Cluster.Protos;
+
+namespace Orchestrator.Cluster.Control;
+
+/// <summary>
+/// Typed access to a coordinator's control API for <c>orchestrator submit/status/cancel</c>. Failures come back
+/// as the cluster's own exceptions (<see cref="InvalidJobSpecException"/>, <see cref="JobNotFoundException"/>,
+/// <see cref="JobAlreadyExistsException"/>, <see cref="IllegalJobTransitionException"/>,
+/// <see cref="Client.CoordinatorUnavailableException"/>) with the coordinator's message.
+/// </summary>
+public sealed class ControlClient : IDisposable
+{
+    private readonly GrpcChannel channel;
+    private readonly Proto.Control.ControlClient client;
+
+    private ControlClient(Uri address)
+    {
+        Address = address;
+        channel = GrpcChannel.ForAddress(address);
+        client = new Proto.Control.ControlClient(channel);
+    }
+
+    /// <summary>The coordinator's control endpoint, e.g. http://127.0.0.1:5050.</summary>
+    public Uri Address { get; }
+
+    /// <summary>
+    /// Creates a client for "HOST:PORT" or "http://HOST:PORT" (the coordinator's <c>ControlPort</c>). No
+    /// connection is made until the first call.
+    /// </summary>
+    public static ControlClient Connect(string address)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(address);
+        var text = address.Contains("://", StringComparison.Ordinal) ? address : $"http://{address}";
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.IsDefaultPort)
+        {
+            throw new ArgumentException($"coordinator address '{address}' is not HOST:PORT or http://HOST:PORT (e.g. 127.0.0.1:5050)", nameof(address));
+        }
+
+        return new ControlClient(uri);
+    }
+
+    /// <summary>Submits a job; an empty <see cref="JobSpec.JobId"/> lets the coordinator pick one (returned in the status).</summary>
+    public Task<JobStatus> SubmitAsync(JobSpec spec, CancellationToken cancellationToken = default) =>
+        CallAsync(async () => ControlMapping.ToDomain(
+            await client.SubmitJobAsync(new Proto.SubmitJobRequest { Spec = ControlMapping.ToProto(spec) }, cancellationToken: cancellationToken)));
+
+    public Task<JobStatus> GetJobAsync(string jobId, CancellationToken cancellationToken = default) =>
+        CallAsync(async () => ControlMapping.ToDomain(
+            await client.GetJobAsync(new Proto.GetJobRequest { JobId = jobId }, cancellationToken: cancellationToken)));
+
+    public Task<IReadOnlyList<JobStatus>> ListJobsAsync(CancellationToken cancellationToken = default) =>
+        CallAsync<IReadOnlyList<JobStatus>>(async () =>
+            (await client.ListJobsAsync(new Proto.ListJobsRequest(), cancellationToken: cancellationToken)).Jobs.Select(ControlMapping.ToDomain).ToArray());
+
+    public Task<JobStatus> CancelAsync(string jobId, string reason, CancellationToken cancellationToken = default) =>
+        CallAsync(async () => ControlMapping.ToDomain(
+            await client.CancelJobAsync(new Proto.CancelJobRequest { JobId = jobId, Reason = reason }, cancellationToken: cancellationToken)));
+
+    public Task<IReadOnlyList<WorkerStatus>> ListWorkersAsync(CancellationToken cancellationToken = default) =>
+        CallAsync<IReadOnlyList<WorkerStatus>>(async () =>
+            (await client.ListWorkersAsync(new Proto.ListWorkersRequest(), cancellationToken: cancellationToken)).Workers.Select(ControlMapping.ToDomain).ToArray());
+
+    /// <summary>Yields the job's current status, then each change, and completes when the job reaches a final state.</summary>
+    public async IAsyncEnumerable<JobStatus> WatchAsync(string jobId, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        using var call = client.WatchJob(new Proto.WatchJobRequest { JobId = jobId }, cancellationToken: cancellationToken);
+        while (await CallAsync(() => call.ResponseStream.MoveNext(cancellationToken)))
+        {
+            yield return ControlMapping.ToDomain(call.ResponseStream.Current.Job);
+        }
+    }
+
+    public void Dispose() => channel.Dispose();
+
+    private async Task<T> CallAsync<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (RpcException ex) when (ControlErrors.FromRpcException(ex, Address.ToString()) is var mapped && mapped != ex)
+        {
+            throw mapped;
+        }
+    }
+}

@@ -1,0 +1,40 @@
+using Orchestrator.Cluster.Grains.Abstractions;
+
+namespace Orchestrator.Cluster.Grains;
+
+/// <summary>Persistent state of <see cref="TrainingJobGrain"/>; <see cref="Spec"/> is null until the job is submitted.</summary>
+[GenerateSerializer, Alias("Orchestrator.TrainingJobState")]
+public sealed class TrainingJobState
+{
+    [Id(0)] public JobSpec? Spec { get; set; }
+
+    [Id(1)] public JobState State { get; set; }
+
+    /// <summary>How many times the job has formed; the current attempt is this minus one.</summary>
+    [Id(2)] public int Formations { get; set; }
+
+    [Id(3)] public int RestartsUsed { get; set; }
+
+    [Id(4)] public List<JobMember> Members { get; set; } = [];
+
+    [Id(5)] public long Step { get; set; }
+
+    [Id(6)] public double? LastLoss { get; set; }
+
+    [Id(7)] public double TokensPerSecond { get; set; }
+
+    [Id(8)] public CheckpointRecord? LatestCheckpoint { get; set; }
+
+    [Id(9)] public string? FailureReason { get; set; }
+
+    [Id(10)] public List<JobTransition> History { get; set; } = [];
+
+    [Id(11)] public long Version { get; set; }
+
+    [Id(12)] public DateTimeOffset SubmittedUtc { get; set; }
+
+    [Id(13)] public DateTimeOffset UpdatedUtc { get; set; }
+
+    /// <summary>When the current formation started, for the ready timeout.</summary>
+    [Id(14)] public DateTimeOffset FormedUtc { get; set; }
+}

@@ -1,0 +1,80 @@
+using Microsoft.Extensions.Options;
+using Orchestrator.Cluster.Grains.Abstractions;
+
+namespace Orchestrator.Cluster.Grains;
+
+/// <summary>Free/busy bookkeeping for every worker; see <see cref="IWorkerRegistryGrain"/>.</summary>
+internal sealed class WorkerRegistryGrain(
+    [PersistentState("registry", ClusterStorage.Name)] IPersistentState<WorkerRegistryState> state,
+    IOptions<JobPolicyOptions> policy,
+    TimeProvider clock) : Grain, IWorkerRegistryGrain
+{
+    private Dictionary<string, RegisteredWorker> Workers => state.State.Workers;
+
+    public async Task RegisterAsync(string workerId, WorkerInfo info, int incarnation)
+    {
+        Workers.TryGetValue(workerId, out var existing);
+        Workers[workerId] = new RegisteredWorker
+        {
+            WorkerId = workerId,
+            Info = info,
+            Incarnation = incarnation,
+            JobId = existing?.JobId,
+            LastSeenUtc = clock.GetUtcNow(),
+        };
+        await state.WriteStateAsync();
+    }
+
+    public async Task UnregisterAsync(string workerId)
+    {
+        if (Workers.Remove(workerId))
+        {
+            await state.WriteStateAsync();
+        }
+    }
+
+    public async Task TouchAsync(string workerId)
+    {
+        if (Workers.TryGetValue(workerId, out var worker))
+        {
+            Workers[workerId] = worker with { LastSeenUtc = clock.GetUtcNow() };
+            await state.WriteStateAsync();
+        }
+    }
+
+    public async Task<IReadOnlyList<RegisteredWorker>> ClaimAsync(string jobId, int minimum, int maximum)
+    {
+        var aliveSince = clock.GetUtcNow() - policy.Value.WorkerLivenessTimeout;
+        var candidates = Workers.Values
+            .Where(w => w.IsFree && w.LastSeenUtc >= aliveSince)
+            .OrderBy(w => w.WorkerId, StringComparer.Ordinal)
+            .Take(maximum)
+            .ToList();
+        if (candidates.Count < minimum)
+        {
+            return [];
+        }
+
+        var claimed = candidates.Select(w => w with { JobId = jobId }).ToArray();
+        foreach (var worker in claimed)
+        {
+            Workers[worker.WorkerId] = worker;
+        }
+
+        await state.WriteStateAsync();
+        return claimed;
+    }
+
+    public async Task ReleaseAsync(string workerId, string jobId)
+    {
+        if (Workers.TryGetValue(workerId, out var worker) && worker.JobId == jobId)
+        {
+            Workers[workerId] = worker with { JobId = null };
+            await state.WriteStateAsync();
+        }
+    }
+
+    public Task<IReadOnlyList<RegisteredWorker>> ListAsync() =>
+        Task.FromResult<IReadOnlyList<RegisteredWorker>>(
+            Workers.Values.OrderBy(w => w.WorkerId, StringComparer.Ordinal).ToArray());
+}

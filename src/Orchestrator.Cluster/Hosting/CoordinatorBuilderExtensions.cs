@@ -1,0 +1,87 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Orchestrator.Cluster.Control;
+using Orleans.Configuration;
+using StackExchange.Redis;
+
+namespace Orchestrator.Cluster.Hosting;
+
+/// <summary>The coordinator's building blocks, so its Program reads as: builder, Add..., Map..., Run.</summary>
+public static class CoordinatorBuilderExtensions
+{
+    /// <summary>
+    /// Options (validated now and at start), Kestrel endpoints, the Orleans silo with its clustering and storage,
+    /// the gRPC control API and the health check.
+    /// </summary>
+    public static WebApplicationBuilder AddOrchestratorCoordinator(this WebApplicationBuilder builder)
+    {
+        var coordinator = builder.AddValidatedOptions<CoordinatorOptions, CoordinatorOptionsValidator>(CoordinatorOptions.SectionName);
+        var redis = builder.AddValidatedOptions<RedisOptions, RedisOptionsValidator>(RedisOptions.SectionName);
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(coordinator.BindAddress, coordinator.ControlPort, listen => listen.Protocols = HttpProtocols.Http2);
+            kestrel.Listen(coordinator.BindAddress, coordinator.HealthPort, listen => listen.Protocols = HttpProtocols.Http1);
+        });
+
+        builder.UseOrleans(silo =>
+        {
+            silo.Configure<ClusterOptions>(cluster =>
+            {
+                cluster.ClusterId = coordinator.ClusterId;
+                cluster.ServiceId = coordinator.ServiceId;
+            });
+            silo.ConfigureEndpoints(coordinator.EndpointAddress, coordinator.SiloPort, coordinator.GatewayPort,
+                listenOnAnyHostAddress: coordinator.AdvertisedAddress is not null);
+            if (redis.IsEnabled)
+            {
+                silo.UseRedisClustering(clustering => clustering.ConfigurationOptions = ConfigurationOptions.Parse(redis.ConnectionString!));
+            }
+            else
+            {
+                silo.UseDevelopmentClustering(new System.Net.IPEndPoint(coordinator.EndpointAddress, coordinator.SiloPort));
+            }
+
+            silo.AddOrchestratorGrains();
+            silo.AddOrchestratorStorage(redis);
+        });
+
+        builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<ControlErrorInterceptor>());
+        builder.Services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster");
+        return builder;
+    }
+
+    /// <summary>The control API on the HTTP/2 port and <c>/healthz</c> on both ports.</summary>
+    public static WebApplication MapOrchestratorCoordinator(this WebApplication app)
+    {
+        app.MapGrpcService<ControlService>();
+        app.MapHealthChecks("/healthz");
+        return app;
+    }
+
+    /// <summary>
+    /// Binds and validates an options section right away (the silo and Kestrel need the values before the host
+    /// is built) and registers it for <see cref="IOptions{TOptions}"/> with validation on start.
+    /// </summary>
+    private static TOptions AddValidatedOptions<TOptions, TValidator>(this WebApplicationBuilder builder, string section)
+        where TOptions : class, new()
+        where TValidator : class, IValidateOptions<TOptions>, new()
+    {
+        builder.Services.AddSingleton<IValidateOptions<TOptions>, TValidator>();
+        builder.Services.AddOptions<TOptions>().BindConfiguration(section).ValidateOnStart();
+
+        var options = builder.Configuration.GetSection(section).Get<TOptions>() ?? new TOptions();
+        var result = new TValidator().Validate(Options.DefaultName, options);
+        if (result.Failed)
+        {
+            throw new OptionsValidationException(section, typeof(TOptions), result.Failures);
+        }
+
+        return options;
+    }
+}
