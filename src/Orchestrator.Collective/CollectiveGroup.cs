@@ -1,0 +1,294 @@
+using System.Diagnostics;
+using System.Runtime.ExceptionServices;
+using System.Threading.Channels;
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
+using Orchestrator.Collective.Errors;
+using Orchestrator.Collective.Protos;
+using Orchestrator.Collective.Telemetry;
+using Orchestrator.Collective.Transport;
+
+namespace Orchestrator.Collective;
+
+/// <summary>
+/// This rank's membership of a ring of data-parallel workers, and the collective operations it can run with them.
+/// Every rank must call the same operations in the same order with buffers of the same lengths; calls may overlap
+/// (each gets a sequence number at the call, so their data never mix). Any failure — a dead peer, a missed
+/// deadline, a cancellation, a mismatch — leaves the ring out of step: the group then refuses further work and the
+/// caller disposes it and joins a new one.
+/// </summary>
+public sealed class CollectiveGroup : IAsyncDisposable
+{
+    private readonly CollectiveNode _node;
+    private readonly CollectiveOptions _options;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+    private readonly CollectiveMetrics _metrics;
+    private readonly Inbox _inbox = new();
+    private readonly TaskCompletionSource _leftConnected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _closing = new();
+    private PeerLink? _right;
+    private long _nextOperation;
+    private int _incomingLinks;
+    private ExceptionDispatchInfo? _fault;
+    private int _disposed;
+
+    internal CollectiveGroup(CollectiveNode node, RingMembership membership, CollectiveOptions options,
+        CollectiveMetrics metrics, ILoggerFactory loggerFactory)
+    {
+        _node = node;
+        Membership = membership;
+        _options = options;
+        _metrics = metrics;
+        _loggerFactory = loggerFactory;
+        _logger = loggerFactory.CreateLogger<CollectiveGroup>();
+    }
+
+    public RingMembership Membership { get; }
+
+    public string GroupId => Membership.GroupId;
+
+    public int Rank => Membership.Rank;
+
+    public int WorldSize => Membership.WorldSize;
+
+    public CollectiveStatistics Statistics { get; } = new();
+
+    /// <summary>
+    /// Reduces <paramref name="buffer"/> element-wise across all ranks, in place. The buffer must stay untouched
+    /// until the task completes.
+    /// </summary>
+    public Task AllReduceAsync(Memory<float> buffer, ReduceOp op, CancellationToken cancellationToken)
+    {
+        var operation = ReserveOperations(1);
+        return RunAllReduceAsync(operation, buffer, op, cancellationToken);
+    }
+
+    /// <summary>
+    /// Reduces each buffer across ranks, in place, packing them into buckets of about
+    /// <see cref="CollectiveOptions.BucketBytes"/> that travel pipelined (see <see cref="GradientBuckets"/>).
+    /// </summary>
+    public Task AllReduceAsync(IReadOnlyList<Memory<float>> buffers, ReduceOp op, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(buffers);
+        var lengths = new int[buffers.Count];
+        for (var i = 0; i < lengths.Length; i++)
+            lengths[i] = buffers[i].Length;
+        return new GradientBuckets(lengths, _options.BucketBytes).AllReduceAsync(this, buffers, op, cancellationToken);
+    }
+
+    /// <summary>
+    /// Sums small float64 values across ranks. Additions happen in rank order on every rank, so all ranks get
+    /// bit-identical sums.
+    /// </summary>
+    public Task<double[]> SumAsync(IReadOnlyList<double> values, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var operation = ReserveOperations(1);
+        var own = values.ToArray();
+        if (WorldSize == 1)
+        {
+            ThrowIfUnusable();
+            return Task.FromResult(own);
+        }
+
+        return RunAsync(operation, OperationKind.AllGather, own.Length,
+            op => RingAllGather.SumAsync(op, own, _options.ChunkBytes / sizeof(double)), cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+            return;
+        Fault(new CollectiveAbortedException($"Group '{GroupId}' was disposed on rank {Rank}; join a new group to continue."));
+        await _closing.CancelAsync().ConfigureAwait(false);
+        if (_right is not null)
+            await _right.DisposeAsync().ConfigureAwait(false);
+        _node.Remove(this);
+        CollectiveLog.Closed(_logger, GroupId, Rank, Statistics.Operations, Statistics.PayloadBytesSent);
+        _closing.Dispose();
+    }
+
+    /// <summary>Takes <paramref name="count"/> consecutive sequence numbers; called synchronously at the user's call.</summary>
+    internal ulong ReserveOperations(int count) => (ulong)(Interlocked.Add(ref _nextOperation, count) - count);
+
+    internal Task RunAllReduceAsync(ulong operation, Memory<float> buffer, ReduceOp op, CancellationToken cancellationToken)
+    {
+        if (WorldSize == 1)
+        {
+            ThrowIfUnusable();
+            return Task.CompletedTask;
+        }
+
+        var compress = _options.CompressBf16;
+        var frameElements = _options.ChunkBytes / sizeof(float);
+        return RunAsync(operation, OperationKind.AllReduce, buffer.Length,
+            context => RingAllReduce.RunAsync(context, buffer, op, compress, frameElements), cancellationToken);
+    }
+
+    /// <summary>Opens the link to the right neighbour and waits for the left one to open its link to this rank.</summary>
+    internal async Task ConnectAsync(CancellationToken cancellationToken)
+    {
+        if (WorldSize == 1)
+            return;
+        _right = await PeerLink.ConnectAsync(Membership, _options, Statistics, _metrics, _loggerFactory, Fault, cancellationToken)
+            .ConfigureAwait(false);
+        try
+        {
+            await _leftConnected.Task.WaitAsync(_options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            throw new CollectiveTimeoutException(Membership.LeftRank, Membership.LeftEndpoint, _options.ConnectTimeout,
+                $"Rank {Membership.LeftRank} at {Membership.LeftEndpoint} did not open its ring link to rank {Rank} of group " +
+                $"'{GroupId}' within {_options.ConnectTimeout}. Start that worker with the same peer list, or raise " +
+                $"{CollectiveOptions.SectionName}:{nameof(CollectiveOptions.ConnectTimeout)}.");
+        }
+
+        CollectiveLog.Joined(_logger, GroupId, Rank, WorldSize, Membership.RightEndpoint, Membership.LeftEndpoint);
+    }
+
+    /// <summary>Serves the incoming ring link from the left neighbour until it ends or this group closes.</summary>
+    internal async Task<ExchangeSummary> ReceiveLinkAsync(IAsyncStreamReader<ExchangeMessage> stream, CancellationToken callAborted)
+    {
+        if (Interlocked.Exchange(ref _incomingLinks, 1) == 1)
+            throw PeerHandshake.Refuse($"Rank {Rank} of group '{GroupId}' already has a ring link from rank {Membership.LeftRank}; " +
+                                       "a group incarnation accepts exactly one. Join with a new GroupId after a restart.");
+        _leftConnected.TrySetResult();
+        CollectiveLog.IncomingLinkOpened(_logger, GroupId, Membership.LeftRank);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(callAborted, _closing.Token);
+        ulong chunks = 0;
+        try
+        {
+            while (await stream.MoveNext(stop.Token).ConfigureAwait(false))
+            {
+                if (stream.Current.BodyCase != ExchangeMessage.BodyOneofCase.Chunk)
+                    throw new CollectiveMismatchException(
+                        $"Rank {Membership.LeftRank} sent a second ExchangeOpen on its ring link to rank {Rank} of group '{GroupId}'.");
+                _inbox.Deliver(stream.Current.Chunk);
+                chunks++;
+            }
+
+            Fault(LeftFailed($"it closed the ring link after {chunks} chunks", null));
+        }
+        catch (OperationCanceledException) when (_closing.IsCancellationRequested)
+        {
+            // This rank is leaving the group; the link ends with it.
+        }
+        catch (CollectiveException ex)
+        {
+            Fault(ex);
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or RpcException or InvalidOperationException)
+        {
+            Fault(LeftFailed(ex.Message, ex));
+        }
+
+        return new ExchangeSummary { ChunksReceived = chunks };
+    }
+
+    internal void RecordReceived(int payloadBytes)
+    {
+        Statistics.RecordReceived(payloadBytes);
+        _metrics.RecordReceived(payloadBytes);
+    }
+
+    private async Task RunAsync(ulong operation, OperationKind kind, long elements, Func<OperationContext, Task> body,
+        CancellationToken cancellationToken)
+    {
+        await RunAsync<bool>(operation, kind, elements, async context =>
+        {
+            await body(context).ConfigureAwait(false);
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<T> RunAsync<T>(ulong operation, OperationKind kind, long elements, Func<OperationContext, Task<T>> body,
+        CancellationToken cancellationToken)
+    {
+        ThrowIfUnusable();
+        var started = Stopwatch.GetTimestamp();
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closing.Token);
+        deadline.CancelAfter(_options.OperationTimeout);
+        var context = new OperationContext(this, _right!, operation, kind, elements, _inbox.Open(operation), deadline.Token);
+        var succeeded = false;
+        try
+        {
+            var result = await body(context).ConfigureAwait(false);
+            succeeded = true;
+            return result;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            Fault(new CollectiveAbortedException(
+                $"Operation {operation} of group '{GroupId}' was cancelled on rank {Rank}; the other ranks are now out of step " +
+                "with this one, so the group cannot be used again."));
+            throw;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ChannelClosedException && _fault is not null)
+        {
+            _fault.Throw();
+            throw;
+        }
+        catch (OperationCanceledException)
+        {
+            var timeout = Timeout(context);
+            Fault(timeout);
+            throw timeout;
+        }
+        catch (CollectiveException ex)
+        {
+            Fault(ex);
+            throw;
+        }
+        finally
+        {
+            _inbox.Close(operation);
+            var elapsed = Stopwatch.GetTimestamp() - started;
+            Statistics.RecordOperation(elapsed);
+            _metrics.RecordOperation(kind.ToString(), Stopwatch.GetElapsedTime(started), succeeded);
+            if (succeeded)
+                CollectiveLog.OperationCompleted(_logger, GroupId, operation, kind.ToString(), elements,
+                    Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+    }
+
+    private CollectiveTimeoutException Timeout(OperationContext context)
+    {
+        var (peer, endpoint) = context.WaitingOnRight
+            ? (Membership.RightRank, Membership.RightEndpoint)
+            : (Membership.LeftRank, Membership.LeftEndpoint);
+        var what = context.WaitingOnRight
+            ? $"waiting for rank {peer} at {endpoint} to accept data"
+            : $"waiting for data from rank {peer} at {endpoint}";
+        return new CollectiveTimeoutException(peer, endpoint, _options.OperationTimeout,
+            $"Operation {context.Operation} of group '{GroupId}' timed out after {_options.OperationTimeout} on rank {Rank}, {what}; " +
+            $"that rank, or one before it in the ring, is dead or stuck. If the exchange is merely slow, raise " +
+            $"{CollectiveOptions.SectionName}:{nameof(CollectiveOptions.OperationTimeout)}.");
+    }
+
+    private PeerFailedException LeftFailed(string reason, Exception? inner) =>
+        new(Membership.LeftRank, Membership.LeftEndpoint,
+            $"Receiving from rank {Membership.LeftRank} at {Membership.LeftEndpoint} in group '{GroupId}' failed: {reason}. " +
+            "That worker has stopped or the network between us is down; re-form the group without it.", inner);
+
+    private void Fault(CollectiveException failure)
+    {
+        var captured = ExceptionDispatchInfo.Capture(failure);
+        if (Interlocked.CompareExchange(ref _fault, captured, null) is not null)
+            return;
+        if (failure is not CollectiveAbortedException || _disposed == 0)
+            CollectiveLog.Faulted(_logger, failure, GroupId, Rank);
+        _inbox.Fail(failure);
+        if (_leftConnected.TrySetException(failure))
+            _ = _leftConnected.Task.Exception; // observed here; ConnectAsync rethrows it when it is waiting
+
+    }
+
+    private void ThrowIfUnusable()
+    {
+        _fault?.Throw();
+        if (WorldSize > 1 && _right is null)
+            throw new InvalidOperationException($"Group '{GroupId}' is not connected; obtain groups from CollectiveNode.JoinAsync.");
+    }
+}

@@ -1,0 +1,63 @@
+namespace Orchestrator.Collective;
+
+/// <summary>
+/// Tuning and safety limits of the gradient exchange, bound from the "Collective" configuration section. Every rank
+/// of a group should use the same values (the wire format tolerates differences, but timeouts and bucket sizes that
+/// differ make failures harder to read and bucket plans must agree).
+/// </summary>
+public sealed class CollectiveOptions
+{
+    public const string SectionName = "Collective";
+
+    /// <summary>The most payload bytes one message may carry; kept well under gRPC's message limit.</summary>
+    public const int MaxChunkBytes = 16 << 20;
+
+    public const int MinChunkBytes = 4 << 10;
+
+    /// <summary>
+    /// Deadline of one collective operation, counted from the call (so it includes time queued behind earlier
+    /// operations). A dead or stuck peer makes the operation fail after this long instead of hanging.
+    /// </summary>
+    public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How long joining a group waits for both ring neighbours to be up and connected.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Payload bytes per message (float32 elements × 4); bf16 messages carry the same elements in half.</summary>
+    public int ChunkBytes { get; set; } = 1 << 20;
+
+    /// <summary>Target size of a gradient bucket: buffers are packed into buckets of about this size.</summary>
+    public long BucketBytes { get; set; } = 25L << 20;
+
+    /// <summary>
+    /// Send float payloads as bfloat16 (round to nearest even), halving the bytes on the wire. Accumulation stays
+    /// float32; results lose precision to about 3 significant digits, identically on every rank.
+    /// </summary>
+    public bool CompressBf16 { get; set; }
+
+    /// <summary>
+    /// HTTP/2 flow-control window (bytes) granted to each incoming ring link and its connection. Small windows
+    /// stall a sender every few kilobytes; the default lets several chunks be in flight.
+    /// </summary>
+    public int Http2WindowBytes { get; set; } = 32 << 20;
+
+    /// <summary>Throws when a value is out of range, naming the option and what to do.</summary>
+    public void Validate()
+    {
+        if (OperationTimeout <= TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(OperationTimeout), OperationTimeout,
+                $"{SectionName}:{nameof(OperationTimeout)} must be positive, e.g. 00:02:00.");
+        if (ConnectTimeout <= TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(ConnectTimeout), ConnectTimeout,
+                $"{SectionName}:{nameof(ConnectTimeout)} must be positive, e.g. 00:01:00.");
+        if (ChunkBytes is < MinChunkBytes or > MaxChunkBytes || ChunkBytes % 8 != 0)
+            throw new ArgumentOutOfRangeException(nameof(ChunkBytes), ChunkBytes,
+                $"{SectionName}:{nameof(ChunkBytes)} must be a multiple of 8 between {MinChunkBytes} and {MaxChunkBytes} bytes; 1048576 (1 MiB) is a good start.");
+        if (BucketBytes < 4)
+            throw new ArgumentOutOfRangeException(nameof(BucketBytes), BucketBytes,
+                $"{SectionName}:{nameof(BucketBytes)} must hold at least one float; 26214400 (25 MiB) is a good start.");
+        if (Http2WindowBytes is < 65_535 or > int.MaxValue / 2)
+            throw new ArgumentOutOfRangeException(nameof(Http2WindowBytes), Http2WindowBytes,
+                $"{SectionName}:{nameof(Http2WindowBytes)} must be between 65535 and {int.MaxValue / 2} bytes.");
+    }
+}

@@ -1,0 +1,94 @@
+using System.Threading.Channels;
+using Google.Protobuf;
+using Orchestrator.Collective.Errors;
+using Orchestrator.Collective.Protos;
+using Orchestrator.Collective.Transport;
+
+namespace Orchestrator.Collective;
+
+/// <summary>
+/// One running collective operation as the ring algorithms see it: receive the next chunk from the left neighbour
+/// (checked against this rank's view of the operation), send chunks to the right one, flush before returning.
+/// </summary>
+internal sealed class OperationContext(
+    CollectiveGroup group,
+    PeerLink link,
+    ulong operation,
+    OperationKind kind,
+    long elements,
+    ChannelReader<Chunk> incoming,
+    CancellationToken deadline)
+{
+    public int Rank => group.Rank;
+
+    public int WorldSize => group.WorldSize;
+
+    public ulong Operation => operation;
+
+    /// <summary>Which neighbour the operation is waiting for: the one to blame if the deadline passes.</summary>
+    public bool WaitingOnRight { get; private set; }
+
+    public static int ElementBytes(Encoding encoding) => encoding switch
+    {
+        Encoding.Float32 => sizeof(float),
+        Encoding.Bfloat16 => sizeof(ushort),
+        Encoding.Float64 => sizeof(double),
+        _ => 0,
+    };
+
+    /// <summary>
+    /// Awaits the next chunk, which must belong to <paramref name="step"/> and start at <paramref name="offset"/>,
+    /// ending at or before <paramref name="end"/>. Returns it with its element count.
+    /// </summary>
+    public async ValueTask<(Chunk Chunk, int Count)> ReceiveAsync(int step, long offset, long end)
+    {
+        WaitingOnRight = false;
+        var chunk = await incoming.ReadAsync(deadline).ConfigureAwait(false);
+        var left = group.Membership.LeftRank;
+        if (chunk.Kind != kind || (long)chunk.OperationElements != elements)
+            throw Mismatch($"rank {left} sent data of {Describe(chunk.Kind)} over {chunk.OperationElements} elements " +
+                           $"but this rank ({Rank}) is running {Describe(kind)} over {elements} elements");
+        var elementBytes = AcceptsEncoding(chunk.Encoding) ? ElementBytes(chunk.Encoding) : 0;
+        var payload = chunk.Payload.Length;
+        if (chunk.Step != step || (long)chunk.Offset != offset || elementBytes == 0 || payload == 0 || payload % elementBytes != 0
+            || (long)chunk.Offset + payload / elementBytes > end)
+            throw Mismatch($"rank {left} sent step {chunk.Step}, elements {chunk.Offset}.. ({payload} bytes of {chunk.Encoding}) " +
+                           $"where this rank expected step {step}, elements {offset}..{end}");
+        group.RecordReceived(payload);
+        return (chunk, payload / elementBytes);
+    }
+
+    public void Send(int step, long offset, Encoding encoding, ByteString payload, byte[]? pooled = null) =>
+        link.Send(new Chunk
+        {
+            Operation = operation,
+            Kind = kind,
+            OperationElements = (ulong)elements,
+            Step = (uint)step,
+            Offset = (ulong)offset,
+            Encoding = encoding,
+            Payload = payload,
+        }, pooled);
+
+    /// <summary>Waits until every chunk of this operation is written, so the caller's buffer may be reused.</summary>
+    public async Task FlushAsync()
+    {
+        WaitingOnRight = true;
+        await link.FlushAsync().WaitAsync(deadline).ConfigureAwait(false);
+    }
+
+    private bool AcceptsEncoding(Encoding encoding) => kind == OperationKind.AllGather
+        ? encoding == Encoding.Float64
+        : encoding is Encoding.Float32 or Encoding.Bfloat16;
+
+    private static string Describe(OperationKind kind) => kind switch
+    {
+        OperationKind.AllReduce => "an all-reduce",
+        OperationKind.AllGather => "a sum of control values",
+        _ => kind.ToString(),
+    };
+
+    private CollectiveMismatchException Mismatch(string what) =>
+        new($"Group '{group.GroupId}', operation {operation}: {what}. Every rank must issue the same collective calls, " +
+            "in the same order, with buffers of the same lengths.");
+}

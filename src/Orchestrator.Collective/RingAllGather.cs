@@ -1,0 +1,59 @@
+using System.Runtime.InteropServices;
+using Google.Protobuf;
+using Orchestrator.Collective.Protos;
+
+namespace Orchestrator.Collective;
+
+/// <summary>
+/// Sums a few float64 control values (losses, token counts, non-finite flags) by gathering every rank's vector
+/// around the ring and adding them in rank order 0..N−1. Every rank thus performs the same additions in the same
+/// order and gets bit-identical float64 results, which keeps decisions such as "skip this step" unanimous.
+/// </summary>
+internal static class RingAllGather
+{
+    public static async Task<double[]> SumAsync(OperationContext op, double[] values, int frameElements)
+    {
+        int n = op.WorldSize, rank = op.Rank, length = values.Length;
+        var gathered = new double[n][];
+        gathered[rank] = values;
+        SendBlock(op, 0, rank, values, frameElements);
+        for (var step = 0; step < n - 1; step++)
+        {
+            var source = ((rank - step - 1) % n + n) % n;
+            var block = new double[length];
+            long start = (long)source * length, position = start, end = start + length;
+            while (position < end)
+            {
+                var (received, count) = await op.ReceiveAsync(step, position, end).ConfigureAwait(false);
+                MemoryMarshal.Cast<byte, double>(received.Payload.Span).CopyTo(block.AsSpan((int)(position - start), count));
+                if (step < n - 2)
+                    op.Send(step + 1, position, Encoding.Float64, received.Payload);
+                position += count;
+            }
+
+            gathered[source] = block;
+        }
+
+        await op.FlushAsync().ConfigureAwait(false);
+        var sum = new double[length];
+        for (var source = 0; source < n; source++)
+        {
+            var block = gathered[source];
+            for (var i = 0; i < length; i++)
+                sum[i] += block[i];
+        }
+
+        return sum;
+    }
+
+    private static void SendBlock(OperationContext op, int step, int source, double[] values, int frameElements)
+    {
+        var start = (long)source * values.Length;
+        for (var offset = 0; offset < values.Length; offset += frameElements)
+        {
+            var count = Math.Min(frameElements, values.Length - offset);
+            var bytes = MemoryMarshal.AsBytes(values.AsSpan(offset, count));
+            op.Send(step, start + offset, Encoding.Float64, ByteString.CopyFrom(bytes));
+        }
+    }
+}

@@ -1,0 +1,28 @@
+using Microsoft.Extensions.Logging;
+
+namespace Orchestrator.Collective.Telemetry;
+
+/// <summary>Structured log events of the collective layer (source-generated, allocation-free when disabled).</summary>
+internal static partial class CollectiveLog
+{
+    [LoggerMessage(1, LogLevel.Information, "Joined group {GroupId} as rank {Rank} of {WorldSize}; sending to {RightEndpoint}, receiving from {LeftEndpoint}")]
+    public static partial void Joined(ILogger logger, string groupId, int rank, int worldSize, Uri rightEndpoint, Uri leftEndpoint);
+
+    [LoggerMessage(2, LogLevel.Debug, "Group {GroupId}: rank {PeerRank} at {PeerEndpoint} not ready ({Reason}); retrying")]
+    public static partial void HandshakeRetry(ILogger logger, string groupId, int peerRank, Uri peerEndpoint, string reason);
+
+    [LoggerMessage(3, LogLevel.Warning, "Refused collective handshake from rank {SenderRank} for group {GroupId}: {Reason}")]
+    public static partial void HandshakeRefused(ILogger logger, string groupId, int senderRank, string reason);
+
+    [LoggerMessage(4, LogLevel.Debug, "Group {GroupId}: operation {Operation} ({Kind}, {Elements} elements) took {ElapsedMs:F2} ms")]
+    public static partial void OperationCompleted(ILogger logger, string groupId, ulong operation, string kind, long elements, double elapsedMs);
+
+    [LoggerMessage(5, LogLevel.Error, "Group {GroupId} (rank {Rank}) failed and is unusable")]
+    public static partial void Faulted(ILogger logger, Exception exception, string groupId, int rank);
+
+    [LoggerMessage(6, LogLevel.Information, "Left group {GroupId} (rank {Rank}) after {Operations} operations, {PayloadBytesSent} payload bytes sent")]
+    public static partial void Closed(ILogger logger, string groupId, int rank, long operations, long payloadBytesSent);
+
+    [LoggerMessage(7, LogLevel.Debug, "Group {GroupId}: rank {SenderRank} connected its ring link")]
+    public static partial void IncomingLinkOpened(ILogger logger, string groupId, int senderRank);
+}

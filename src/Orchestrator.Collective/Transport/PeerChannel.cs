@@ -1,0 +1,38 @@
+using System.Net;
+using System.Net.Http;
+using Grpc.Net.Client;
+using Microsoft.Extensions.Logging;
+
+namespace Orchestrator.Collective.Transport;
+
+/// <summary>
+/// Builds the HTTP/2 cleartext gRPC channel to a ring neighbour: one connection, keep-alive pings so a vanished
+/// peer breaks the link even when no operation is running, and no retries (a collective cannot be replayed).
+/// </summary>
+internal static class PeerChannel
+{
+    public static GrpcChannel Create(Uri endpoint, CollectiveOptions options, ILoggerFactory loggerFactory)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            EnableMultipleHttp2Connections = false,
+            KeepAlivePingDelay = TimeSpan.FromSeconds(15),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(20),
+            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
+            ConnectTimeout = TimeSpan.FromSeconds(5),
+            PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+            AutomaticDecompression = DecompressionMethods.None,
+            UseProxy = false,
+        };
+        return GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions
+        {
+            HttpHandler = handler,
+            DisposeHttpClient = true,
+            MaxSendMessageSize = null,
+            MaxReceiveMessageSize = 1 << 20,
+            MaxRetryAttempts = 0,
+            ThrowOperationCanceledOnCancellation = true,
+            LoggerFactory = loggerFactory,
+        });
+    }
+}

@@ -1,0 +1,82 @@
+using System.Diagnostics;
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
+using Orchestrator.Collective.Errors;
+using Orchestrator.Collective.Protos;
+using Orchestrator.Collective.Telemetry;
+
+namespace Orchestrator.Collective.Transport;
+
+/// <summary>
+/// The client half of the handshake: retries while the neighbour's server or group is still starting
+/// (UNAVAILABLE), gives up for good on a refusal (FAILED_PRECONDITION) or after the connect timeout.
+/// </summary>
+internal static class PeerHandshake
+{
+    /// <summary>Trailer in which a refusing server names the protocol version it speaks.</summary>
+    public const string VersionTrailer = "collective-protocol-version";
+
+    public const uint CurrentVersion = (uint)ProtocolVersion.Current;
+
+    public static async Task RunAsync(CollectivePeer.CollectivePeerClient client, RingMembership membership,
+        CollectiveOptions options, ILogger logger, CancellationToken cancellationToken)
+    {
+        var request = new HandshakeRequest
+        {
+            ProtocolVersion = CurrentVersion,
+            GroupId = membership.GroupId,
+            SenderRank = membership.Rank,
+            ReceiverRank = membership.RightRank,
+            WorldSize = membership.WorldSize,
+        };
+        var started = Stopwatch.GetTimestamp();
+        var pause = TimeSpan.FromMilliseconds(25);
+        while (true)
+        {
+            var left = options.ConnectTimeout - Stopwatch.GetElapsedTime(started);
+            RpcException retryable;
+            try
+            {
+                var attempt = left < TimeSpan.FromSeconds(5) ? left : TimeSpan.FromSeconds(5);
+                var reply = await client.HandshakeAsync(request, deadline: DateTime.UtcNow + attempt, cancellationToken: cancellationToken)
+                    .ConfigureAwait(false);
+                if (reply.ProtocolVersion != CurrentVersion)
+                    throw new ProtocolMismatchException(membership.RightEndpoint, CurrentVersion, reply.ProtocolVersion);
+                return;
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.FailedPrecondition)
+            {
+                throw Refusal(membership, ex);
+            }
+            catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded)
+            {
+                retryable = ex;
+            }
+
+            left = options.ConnectTimeout - Stopwatch.GetElapsedTime(started);
+            if (left <= TimeSpan.Zero)
+                throw new PeerFailedException(membership.RightRank, membership.RightEndpoint,
+                    $"Rank {membership.RightRank} at {membership.RightEndpoint} did not accept group '{membership.GroupId}' within " +
+                    $"{options.ConnectTimeout} ({retryable.Status.Detail}). Start that worker, check the address, or raise " +
+                    $"{CollectiveOptions.SectionName}:{nameof(CollectiveOptions.ConnectTimeout)}.", retryable);
+            CollectiveLog.HandshakeRetry(logger, membership.GroupId, membership.RightRank, membership.RightEndpoint, retryable.Status.Detail);
+            await Task.Delay(pause < left ? pause : left, cancellationToken).ConfigureAwait(false);
+            pause = TimeSpan.FromMilliseconds(Math.Min(pause.TotalMilliseconds * 2, 500));
+        }
+    }
+
+    /// <summary>Raised by the server side: refuses a peer and tells it which version this side speaks.</summary>
+    public static RpcException Refuse(string detail) =>
+        new(new Status(StatusCode.FailedPrecondition, detail), new Metadata { { VersionTrailer, CurrentVersion.ToString(System.Globalization.CultureInfo.InvariantCulture) } });
+
+    private static CollectiveException Refusal(RingMembership membership, RpcException ex)
+    {
+        var peerVersion = ex.Trailers.GetValue(VersionTrailer);
+        if (peerVersion is not null && uint.TryParse(peerVersion, System.Globalization.CultureInfo.InvariantCulture, out var version)
+            && version != CurrentVersion)
+            return new ProtocolMismatchException(membership.RightEndpoint, CurrentVersion, version);
+        return new CollectiveMismatchException(
+            $"Rank {membership.RightRank} at {membership.RightEndpoint} refused to join group '{membership.GroupId}' with rank " +
+            $"{membership.Rank}: {ex.Status.Detail}");
+    }
+}
