@@ -78,7 +78,7 @@ public sealed class CoordinatorOptionsValidator : IValidateOptions<CoordinatorOp
 
         foreach (var clash in ports.GroupBy(p => p.Port).Where(g => g.Count() > 1))
         {
-            errors.Add($"{section}: {string.Join(" and ", clash.Select(p => p.Key))} are all {clash.Key}: give each its own port");
+            errors.Add($"{section}: {string.Join(" and ", clash.Select(p => p.Key))} share port {clash.Key}: give each its own port");
         }
 
         if (options.WatchPollInterval <= TimeSpan.Zero)
