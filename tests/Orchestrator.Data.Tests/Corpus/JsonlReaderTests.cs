@@ -32,6 +32,18 @@ public sealed class JsonlReaderTests
     }
 
     [Fact]
+    public async Task Invalid_utf8_inside_a_record_is_an_error_naming_its_line()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.WriteBytes("latin1.jsonl", [.. "{\"text\": \"ok\"}\n{\"text\": \"caf"u8, 0xE9, .. "\"}\n"u8]);
+
+        var error = await Assert.ThrowsAsync<MalformedInputException>(() => JsonlReader.ReadAsync(path, "text", CancellationToken.None));
+
+        Assert.Equal(2, error.Line);
+        Assert.Contains($"'{path}' line 2", error.Message);
+    }
+
+    [Fact]
     public async Task A_missing_text_field_names_the_fields_present_and_the_option_to_change()
     {
         using var dir = new TempDirectory();
