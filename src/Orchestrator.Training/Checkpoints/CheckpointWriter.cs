@@ -1,0 +1,115 @@
+using System.Text.Json;
+using Orchestrator.Data.Tokenizers;
+using Orchestrator.Models;
+using Orchestrator.Training.Optimization;
+using TorchSharp.PyBridge;
+using static TorchSharp.torch;
+
+namespace Orchestrator.Training.Checkpoints;
+
+/// <summary>What goes into one checkpoint.</summary>
+public sealed record CheckpointContent(LanguageModel Model, AdamW Optimizer, TrainerState State, RunConfig Config, string TokenizerDirectory);
+
+/// <summary>
+/// Writes one checkpoint (layout in <see cref="CheckpointFiles"/>) into a temporary sibling directory, flushes every
+/// file, writes the manifest last and renames the directory into place, so a crash at any moment leaves either the
+/// complete checkpoint or a <c>.tmp-</c> directory that nothing reads.
+/// </summary>
+public sealed class CheckpointWriter(string checkpointsDirectory)
+{
+    internal static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
+
+    public string CheckpointsDirectory { get; } = checkpointsDirectory;
+
+    /// <summary>Writes the checkpoint for <c>content.State.Step</c> and returns its final directory.</summary>
+    public string Write(CheckpointContent content, CancellationToken cancellationToken = default)
+    {
+        Directory.CreateDirectory(CheckpointsDirectory);
+        var name = CheckpointFiles.DirectoryName(content.State.Step);
+        var temporary = Path.Combine(CheckpointsDirectory, $"{CheckpointFiles.TemporaryPrefix}{name}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(temporary);
+        try
+        {
+            var files = new List<string>();
+            void Add(string fileName, Action<Stream> write)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                DurableFiles.Write(Path.Combine(temporary, fileName), write);
+                files.Add(fileName);
+            }
+
+            Add(CheckpointFiles.Model, stream => WriteModel(content.Model, stream));
+            Add(CheckpointFiles.OptimizerMoments, stream => WriteMoments(content.Optimizer, stream));
+            Add(CheckpointFiles.OptimizerState, stream => JsonSerializer.Serialize(stream, new OptimizerStateFile
+            {
+                StepCount = content.Optimizer.StepCount,
+                Beta1 = content.Config.Training.Beta1,
+                Beta2 = content.Config.Training.Beta2,
+                Eps = content.Config.Training.Eps,
+                WeightDecay = content.Config.Training.WeightDecay,
+                DecayedParameters = content.Optimizer.DecayedParameterNames.ToArray(),
+            }, JsonOptions));
+            Add(CheckpointFiles.TrainerState, stream => JsonSerializer.Serialize(stream, content.State, JsonOptions));
+            Add(CheckpointFiles.Config, stream => JsonSerializer.Serialize(stream, content.Config, RunConfig.JsonOptions));
+            foreach (var tokenizerFile in TokenizerStore.FilesIn(content.TokenizerDirectory))
+            {
+                var source = Path.Combine(content.TokenizerDirectory, tokenizerFile);
+                Add(Path.GetFileName(source), stream =>
+                {
+                    using var input = File.OpenRead(source);
+                    input.CopyTo(stream);
+                });
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            var manifest = CheckpointManifest.Describe(temporary, content.State.Step, files);
+            DurableFiles.Write(Path.Combine(temporary, CheckpointManifest.FileName), stream => JsonSerializer.Serialize(stream, manifest, JsonOptions));
+            DurableFiles.FlushDirectory(temporary);
+            return Publish(temporary, name);
+        }
+        catch
+        {
+            Directory.Delete(temporary, recursive: true);
+            throw;
+        }
+    }
+
+    private string Publish(string temporary, string name)
+    {
+        var final = Path.Combine(CheckpointsDirectory, name);
+        if (Directory.Exists(final))
+        {
+            // The same step written again (e.g. a run restarted from an older checkpoint): retire the old copy first.
+            var retired = Path.Combine(CheckpointsDirectory, $"{CheckpointFiles.TemporaryPrefix}retired-{name}-{Guid.NewGuid():N}");
+            Directory.Move(final, retired);
+            Directory.Move(temporary, final);
+            Directory.Delete(retired, recursive: true);
+        }
+        else
+        {
+            Directory.Move(temporary, final);
+        }
+        DurableFiles.FlushDirectory(CheckpointsDirectory);
+        return final;
+    }
+
+    private static void WriteModel(LanguageModel model, Stream stream)
+    {
+        using var scope = NewDisposeScope();
+        var cpuState = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().cpu().contiguous());
+        Safetensors.SaveStateDict(stream, cpuState, leaveOpen: true);
+    }
+
+    private static void WriteMoments(AdamW optimizer, Stream stream)
+    {
+        var moments = optimizer.MomentsToCpu();
+        try
+        {
+            Safetensors.SaveStateDict(stream, moments, leaveOpen: true);
+        }
+        finally
+        {
+            foreach (var tensor in moments.Values) tensor.Dispose();
+        }
+    }
+}

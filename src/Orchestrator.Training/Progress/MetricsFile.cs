@@ -1,0 +1,68 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Orchestrator.Training.Evaluation;
+
+namespace Orchestrator.Training.Progress;
+
+/// <summary>
+/// <c>RUN_DIR/metrics.jsonl</c>: one JSON object per line, <c>"kind": "train"</c> or <c>"eval"</c>, appended and
+/// flushed as they happen so a plot or <c>tail -f</c> sees a run live. Written by rank 0 only.
+/// </summary>
+public sealed class MetricsFile : IDisposable
+{
+    public const string FileName = "metrics.jsonl";
+
+    // A skipped step's loss is NaN: written as the string "NaN" (which Python's json and pandas read) rather than failing.
+    private static readonly JsonSerializerOptions JsonOptions = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
+    private readonly StreamWriter _writer;
+
+    public MetricsFile(string runDirectory)
+    {
+        Directory.CreateDirectory(runDirectory);
+        Path = System.IO.Path.Combine(runDirectory, FileName);
+        _writer = new StreamWriter(new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.Read)) { AutoFlush = false };
+    }
+
+    public string Path { get; }
+
+    public void AppendTrain(TrainingProgress progress) =>
+        Append(new TrainLine(progress.Step, progress.Loss, progress.LearningRate, progress.GradNorm, progress.TokensPerSecond,
+            progress.TokensSeen, progress.ElapsedSeconds, progress.EtaSeconds, progress.SkippedSteps));
+
+    public void AppendEval(long step, string split, EvaluationResult result) =>
+        Append(new EvalLine(step, split, result.Loss, result.Perplexity, result.BitsPerByte, result.Tokens));
+
+    private void Append<T>(T line)
+    {
+        _writer.WriteLine(JsonSerializer.Serialize(line, JsonOptions));
+        _writer.Flush();
+    }
+
+    public void Dispose() => _writer.Dispose();
+
+    private sealed record TrainLine(
+        [property: JsonPropertyName("step")] long Step,
+        [property: JsonPropertyName("loss")] double Loss,
+        [property: JsonPropertyName("lr")] double LearningRate,
+        [property: JsonPropertyName("grad_norm")] double GradNorm,
+        [property: JsonPropertyName("tokens_per_sec")] double TokensPerSecond,
+        [property: JsonPropertyName("tokens_seen")] long TokensSeen,
+        [property: JsonPropertyName("elapsed_s")] double ElapsedSeconds,
+        [property: JsonPropertyName("eta_s")] double EtaSeconds,
+        [property: JsonPropertyName("skipped_steps")] long SkippedSteps)
+    {
+        [JsonPropertyName("kind")] public string Kind => "train";
+    }
+
+    private sealed record EvalLine(
+        [property: JsonPropertyName("step")] long Step,
+        [property: JsonPropertyName("split")] string Split,
+        [property: JsonPropertyName("loss")] double Loss,
+        [property: JsonPropertyName("perplexity")] double Perplexity,
+        [property: JsonPropertyName("bits_per_byte")] double? BitsPerByte,
+        [property: JsonPropertyName("tokens")] long Tokens)
+    {
+        [JsonPropertyName("kind")] public string Kind => "eval";
+    }
+}

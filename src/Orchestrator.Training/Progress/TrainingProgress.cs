@@ -1,0 +1,25 @@
+using System.Text.Json.Serialization;
+using Orchestrator.Training.Evaluation;
+
+namespace Orchestrator.Training.Progress;
+
+/// <summary>
+/// A snapshot of a running job, reported every <c>log_interval</c> steps and after each evaluation; the worker
+/// forwards it to the coordinator, the CLI prints it. <see cref="Loss"/> is averaged over all workers.
+/// </summary>
+public sealed record TrainingProgress
+{
+    [JsonPropertyName("step")] public long Step { get; init; }
+    [JsonPropertyName("max_steps")] public long MaxSteps { get; init; }
+    [JsonPropertyName("loss")] public double Loss { get; init; }
+    [JsonPropertyName("lr")] public double LearningRate { get; init; }
+    [JsonPropertyName("grad_norm")] public double GradNorm { get; init; }
+    [JsonPropertyName("tokens_per_sec")] public double TokensPerSecond { get; init; }
+    [JsonPropertyName("tokens_seen")] public long TokensSeen { get; init; }
+    [JsonPropertyName("elapsed_s")] public double ElapsedSeconds { get; init; }
+    [JsonPropertyName("eta_s")] public double EtaSeconds { get; init; }
+    [JsonPropertyName("skipped_steps")] public long SkippedSteps { get; init; }
+
+    /// <summary>Set on the report that follows an evaluation of the validation split.</summary>
+    [JsonPropertyName("eval")] public EvaluationResult? Evaluation { get; init; }
+}

@@ -1,0 +1,76 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Orchestrator.Models;
+
+namespace Orchestrator.Training;
+
+/// <summary>
+/// The whole description of a training run: the model and how to train it. It is written into every checkpoint
+/// (<c>config.json</c>) so a checkpoint alone is enough to rebuild the model for evaluation, generation or serving.
+/// </summary>
+public sealed record RunConfig
+{
+    [JsonPropertyName("model")] public ModelConfig Model { get; init; } = new();
+    [JsonPropertyName("training")] public TrainingOptions Training { get; init; } = new();
+
+    internal static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
+
+    /// <summary>Reads a run configuration; the error names the file and what is wrong with it.</summary>
+    public static RunConfig Load(string path)
+    {
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"run configuration '{path}' does not exist: pass the config.json of a run or checkpoint", path);
+        try
+        {
+            return JsonSerializer.Deserialize<RunConfig>(File.ReadAllText(path), JsonOptions)
+                   ?? throw new InvalidRunConfigException($"run configuration '{path}' is empty: write a JSON object with \"model\" and \"training\"");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidRunConfigException($"run configuration '{path}' is not valid JSON ({e.Message}): fix or regenerate the file");
+        }
+    }
+
+    public void Save(string path) => File.WriteAllText(path, ToJson());
+
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+
+    /// <summary>
+    /// Throws <see cref="InvalidModelConfigException"/> or <see cref="InvalidRunConfigException"/> naming the first bad
+    /// field and how to fix it, so a bad flag fails at start instead of hours into a run.
+    /// </summary>
+    public void Validate()
+    {
+        Model.Validate();
+        var t = Training;
+        Require(t.LearningRate > 0 && double.IsFinite(t.LearningRate), "learning_rate", t.LearningRate, "must be a positive number (e.g. 1e-3)");
+        Require(t.MinLr >= 0 && t.MinLr <= t.LearningRate, "min_lr", t.MinLr, $"must be in [0, learning_rate = {t.LearningRate}]");
+        Require(t.MaxSteps > 0, "max_steps", t.MaxSteps, "must be positive");
+        Require(t.WarmupSteps >= 0, "warmup_steps", t.WarmupSteps, "must be zero or positive");
+        Require(TrainingOptions.KnownSchedules.Contains(t.LrSchedule), "lr_schedule", t.LrSchedule, $"use one of {string.Join(", ", TrainingOptions.KnownSchedules)}");
+        Require(t.LrDecaySteps is null || t.LrDecaySteps > t.WarmupSteps, "lr_decay_steps", t.LrDecaySteps, $"must be greater than warmup_steps ({t.WarmupSteps}) or left out to mean max_steps");
+        Require(t.LrDecaySteps is not null || t.LrSchedule == "constant" || t.MaxSteps > t.WarmupSteps, "warmup_steps", t.WarmupSteps, $"must be smaller than max_steps ({t.MaxSteps}) for a decaying schedule");
+        Require(t.BatchSize > 0, "batch_size", t.BatchSize, "must be positive");
+        Require(t.GradAccumSteps > 0, "grad_accum_steps", t.GradAccumSteps, "must be positive");
+        Require(t.WeightDecay >= 0, "weight_decay", t.WeightDecay, "must be zero or positive");
+        Require(t.Beta1 is >= 0 and < 1, "beta1", t.Beta1, "must be in [0, 1)");
+        Require(t.Beta2 is >= 0 and < 1, "beta2", t.Beta2, "must be in [0, 1)");
+        Require(t.Eps > 0, "eps", t.Eps, "must be positive (e.g. 1e-8)");
+        Require(t.GradClip >= 0, "grad_clip", t.GradClip, "must be zero (off) or positive");
+        Require(t.EvalInterval >= 0, "eval_interval", t.EvalInterval, "must be zero (only at the end) or positive");
+        Require(t.EvalBatches > 0, "eval_batches", t.EvalBatches, "must be positive");
+        Require(t.CheckpointInterval >= 0, "checkpoint_interval", t.CheckpointInterval, "must be zero (only final and best) or positive");
+        Require(t.KeepLastCheckpoints >= 0, "keep_last_checkpoints", t.KeepLastCheckpoints, "must be zero (keep all) or positive");
+        Require(t.Threads >= 0, "threads", t.Threads, "must be zero (one per processor) or positive");
+        Require(t.LogInterval > 0, "log_interval", t.LogInterval, "must be positive");
+        Require(TorchDevices.IsWellFormed(t.Device), "device", t.Device, "use cpu, cuda or cuda:N");
+    }
+
+    private static void Require(bool ok, string option, object? value, string fix)
+    {
+        if (!ok) throw new InvalidRunConfigException($"training option {option} = {value?.ToString() ?? "null"} is invalid: {fix}");
+    }
+}
+
+/// <summary>A training configuration that cannot run; the message names the option and the fix.</summary>
+public sealed class InvalidRunConfigException(string message) : Exception(message);

@@ -1,0 +1,216 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Orchestrator.Data;
+using Orchestrator.Models;
+using TorchSharp;
+using Orchestrator.Training.Batching;
+using Orchestrator.Training.Checkpoints;
+using Orchestrator.Training.Distributed;
+using Orchestrator.Training.Evaluation;
+using Orchestrator.Training.Optimization;
+using Orchestrator.Training.Progress;
+using Orchestrator.Training.Threading;
+using static TorchSharp.torch;
+
+namespace Orchestrator.Training;
+
+/// <summary>
+/// Trains one model on one prepared dataset as one rank of a data-parallel group (or alone with
+/// <see cref="SingleProcessSynchronizer"/>): the step loop of <see cref="TrainingStep"/>, periodic evaluation,
+/// progress reports and checkpoints (rank 0 writes). With <c>resume</c> it continues exactly from
+/// <c>RUN_DIR/checkpoints/latest</c>: same weights, moments, step, data position and random streams. The loop runs
+/// on a dedicated thread (TorchSharp scopes are thread-local). libtorch's generator and thread count are process-wide,
+/// so run one trainer per process at a time. Owns the model: dispose the trainer when done.
+/// </summary>
+public sealed class Trainer : IDisposable
+{
+    private readonly RunConfig _config;
+    private readonly TrainingOptions _options;
+    private readonly PreparedDataset _data;
+    private readonly string _runDirectory;
+    private readonly IGradientSynchronizer _peers;
+    private readonly ILogger _logger;
+    private readonly IProgress<TrainingProgress>? _progress;
+    private readonly bool _resume;
+    private readonly Device _device;
+    private readonly AdamW _optimizer;
+    private readonly BatchPlan _plan;
+    private readonly TokenBatchLoader _trainLoader;
+    private readonly Evaluator? _evaluator;
+    private readonly LearningRateSchedule _schedule;
+    private readonly CheckpointStore _store;
+    private int _started;
+
+    public Trainer(RunConfig config, PreparedDataset data, string runDirectory, IGradientSynchronizer synchronizer, ILogger logger,
+        IProgress<TrainingProgress>? progress = null, bool resume = false)
+    {
+        config.Validate();
+        if (data.Meta.VocabSize > config.Model.VocabSize)
+            throw new InvalidRunConfigException(
+                $"model vocab_size {config.Model.VocabSize} is smaller than the vocabulary of '{data.Directory}' ({data.Meta.VocabSize} ids): set vocab_size to at least {data.Meta.VocabSize}");
+        (_config, _options, _data, _runDirectory, _peers, _logger, _progress, _resume) =
+            (config, config.Training, data, runDirectory, synchronizer, logger, progress, resume);
+        _device = TorchDevices.Parse(_options.Device);
+        set_num_threads(_options.Threads > 0 ? _options.Threads : Environment.ProcessorCount);
+
+        TrainingRandomness.SeedForInitialisation(_options.Seed);
+        Model = ModelFactory.Create(config.Model);
+        try
+        {
+            Model.to(_device);
+            Model.train();
+            _optimizer = new AdamW(Model.named_parameters().Select(p => (p.name, p.parameter)),
+                _options.Beta1, _options.Beta2, _options.Eps, _options.WeightDecay);
+            var train = data.Split("train");
+            _plan = new BatchPlan(train.Length, config.Model.BlockSize, _options.Seed, synchronizer.WorldSize, synchronizer.Rank,
+                _options.BatchSize, _options.GradAccumSteps);
+            _trainLoader = new TokenBatchLoader(train, _options.BatchSize, config.Model.BlockSize, _device);
+            // A split too short for one window (a tiny corpus) is not evaluated rather than failing the run.
+            _evaluator = data.Meta.Splits.TryGetValue("val", out var val) && val.Tokens > config.Model.BlockSize
+                ? new Evaluator(Model, data, "val", _options.BatchSize, _device)
+                : null;
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+        _schedule = new LearningRateSchedule(_options);
+        _store = CheckpointStore.ForRun(runDirectory);
+    }
+
+    /// <summary>The model being trained (on the configured device); valid until the trainer is disposed.</summary>
+    public LanguageModel Model { get; }
+
+    /// <summary>Trains up to <c>max_steps</c>. Cancellation stops at the next step boundary with <see cref="OperationCanceledException"/>.</summary>
+    public Task<TrainingResult> RunAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _started, 1) != 0)
+            throw new InvalidOperationException("a Trainer runs once: create a new one (with resume: true) to continue");
+        return TrainingThread.RunAsync(() => TrainAsync(cancellationToken), $"trainer-rank{_peers.Rank}");
+    }
+
+    private async Task<TrainingResult> TrainAsync(CancellationToken cancellationToken)
+    {
+        var isWriter = _peers.Rank == 0;
+        if (isWriter) _store.ApplyRetention(_options.KeepLastCheckpoints);
+        var state = _resume ? Resume() : new TrainerState { Seed = _options.Seed };
+        using var metrics = isWriter ? new MetricsFile(_runDirectory) : null;
+        var step = new TrainingStep(Model, _optimizer, _trainLoader, _plan, _peers, _options);
+        TrainingLog.Starting(_logger, _config.Model.Model, Model.ParameterCount(), _options.Device, _peers.Rank, _peers.WorldSize,
+            _plan.GlobalBatchSize, _plan.BlockSize, get_num_threads());
+
+        var clock = Stopwatch.StartNew();
+        var window = new ThroughputWindow(state.Step);
+        double trainSeconds = 0;
+        long stepsRun = 0;
+        EvaluationResult? lastEvaluation = null;
+        string? lastCheckpoint = null;
+
+        while (state.Step < _options.MaxSteps)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var stepStart = clock.Elapsed;
+            var learningRate = _schedule.At(state.Step);
+            var outcome = await step.RunAsync(state.Step, learningRate, cancellationToken);
+            var stepSeconds = (clock.Elapsed - stepStart).TotalSeconds;
+            trainSeconds += stepSeconds;
+            stepsRun++;
+            state = state with
+            {
+                Step = state.Step + 1,
+                DataPosition = state.Step + 1,
+                TokensSeen = state.TokensSeen + _plan.TokensPerStep,
+                SkippedSteps = state.SkippedSteps + (outcome.Skipped ? 1 : 0),
+                LastTrainLoss = outcome.Skipped ? state.LastTrainLoss : outcome.Loss,
+            };
+            window.Add(stepSeconds, _plan.TokensPerStep);
+            if (outcome.Skipped) TrainingLog.SkippedStep(_logger, state.Step, outcome.Loss, outcome.GradNorm, state.SkippedSteps);
+
+            var last = state.Step == _options.MaxSteps;
+            if (state.Step % _options.LogInterval == 0 || last)
+            {
+                var report = window.Report(state, _options.MaxSteps, outcome, learningRate, clock.Elapsed);
+                TrainingLog.Step(_logger, report.Step, report.MaxSteps, report.Loss, report.LearningRate, report.GradNorm, report.TokensPerSecond, TimeSpan.FromSeconds(report.EtaSeconds));
+                metrics?.AppendTrain(report);
+                _progress?.Report(report);
+                window.Restart(state.Step);
+            }
+
+            var isBest = false;
+            if (_evaluator is not null && ((_options.EvalInterval > 0 && state.Step % _options.EvalInterval == 0) || last))
+            {
+                lastEvaluation = await _evaluator.EvaluateAsync(_options.EvalBatches * _plan.GlobalBatchSize, _peers, cancellationToken);
+                TrainingLog.Evaluation(_logger, state.Step, lastEvaluation.Loss, lastEvaluation.Perplexity, lastEvaluation.BitsPerByte, lastEvaluation.Tokens);
+                metrics?.AppendEval(state.Step, "val", lastEvaluation);
+                _progress?.Report(window.Report(state, _options.MaxSteps, outcome, learningRate, clock.Elapsed) with { Evaluation = lastEvaluation });
+                isBest = state.BestValLoss is not { } best || lastEvaluation.Loss < best;
+                if (isBest) state = state with { BestValLoss = lastEvaluation.Loss };
+            }
+
+            if (isWriter && ((_options.CheckpointInterval > 0 && state.Step % _options.CheckpointInterval == 0) || last || isBest))
+                lastCheckpoint = WriteCheckpoint(state with { ElapsedSeconds = state.ElapsedSeconds + clock.Elapsed.TotalSeconds }, isBest, cancellationToken);
+        }
+
+        return new TrainingResult
+        {
+            Steps = state.Step,
+            TokensSeen = state.TokensSeen,
+            SkippedSteps = state.SkippedSteps,
+            FinalTrainLoss = state.LastTrainLoss,
+            BestValLoss = state.BestValLoss,
+            FinalEvaluation = lastEvaluation,
+            TrainTokensPerSecond = trainSeconds > 0 ? stepsRun * _plan.TokensPerStep / trainSeconds : 0,
+            ElapsedSeconds = clock.Elapsed.TotalSeconds,
+            CheckpointDirectory = lastCheckpoint,
+        };
+    }
+
+    private TrainerState Resume()
+    {
+        var latest = _store.Latest ?? throw new CheckpointNotFoundException(
+            $"cannot resume: '{_store.Directory}' has no '{CheckpointFiles.LatestPointer}' checkpoint; start the run without resume");
+        var checkpoint = Checkpoint.Load(latest);
+        if (checkpoint.Config.Model != _config.Model)
+            throw new CheckpointMismatchException(
+                $"cannot resume from '{checkpoint.Directory}': it holds model {checkpoint.Config.Model} but this run configures {_config.Model}; use the checkpoint's config.json");
+        WarnIfChanged("seed", checkpoint.Config.Training.Seed, _options.Seed);
+        WarnIfChanged("global batch (world_size x batch_size x grad_accum_steps)", checkpoint.State.GlobalBatchSize, _plan.GlobalBatchSize);
+        checkpoint.LoadModelWeights(Model);
+        checkpoint.LoadOptimizerState(_optimizer);
+        TrainingRandomness.RestoreState(checkpoint.State.TorchRngState);
+        TrainingLog.Resumed(_logger, checkpoint.Directory, checkpoint.Step, checkpoint.State.TokensSeen);
+        return checkpoint.State;
+    }
+
+    private void WarnIfChanged<T>(string option, T saved, T current)
+    {
+        if (!EqualityComparer<T>.Default.Equals(saved, current))
+            TrainingLog.ChangedOption(_logger, option, saved?.ToString() ?? "", current?.ToString() ?? "");
+    }
+
+    private string WriteCheckpoint(TrainerState state, bool isBest, CancellationToken cancellationToken)
+    {
+        state = state with
+        {
+            TorchRngState = TrainingRandomness.CaptureState(),
+            Seed = _options.Seed,
+            WorldSize = _peers.WorldSize,
+            GlobalBatchSize = _plan.GlobalBatchSize,
+        };
+        var directory = new CheckpointWriter(_store.Directory).Write(
+            new CheckpointContent(Model, _optimizer, state, _config, _data.Directory), cancellationToken);
+        _store.Publish(directory, isBest);
+        _store.ApplyRetention(_options.KeepLastCheckpoints);
+        TrainingLog.CheckpointWritten(_logger, state.Step, directory, isBest ? " (best so far)" : "");
+        return directory;
+    }
+
+    public void Dispose()
+    {
+        _evaluator?.Dispose();
+        _trainLoader?.Dispose();
+        _optimizer?.Dispose();
+        Model.Dispose();
+    }
+}

@@ -1,0 +1,119 @@
+using Orchestrator.Models;
+using Orchestrator.Training.Batching;
+using Orchestrator.Training.Distributed;
+using Orchestrator.Training.Optimization;
+using TorchSharp;
+using Parameter = TorchSharp.Modules.Parameter;
+using static TorchSharp.torch;
+
+namespace Orchestrator.Training;
+
+/// <summary>The result of one optimizer step as every rank sees it.</summary>
+/// <param name="Loss">Mean training loss over the global batch (all ranks).</param>
+/// <param name="GradNorm">Global gradient norm after averaging, before clipping.</param>
+/// <param name="Skipped">True when some rank saw a non-finite loss or norm and no rank updated its weights.</param>
+public readonly record struct StepOutcome(double Loss, double GradNorm, bool Skipped);
+
+/// <summary>
+/// One optimizer step of data-parallel training: <c>grad_accum_steps</c> micro-batches of forward, cross-entropy and
+/// backward; gradient averaging across ranks; clipping by global norm; AdamW. With several ranks and
+/// <c>overlap_communication</c>, the last micro-batch runs backward one model segment at a time and starts averaging a
+/// segment's gradients as soon as they are final, so the exchange of the top of the network overlaps the backward of
+/// the bottom. Exactly one device-to-host read per step (loss and norm together).
+/// </summary>
+internal sealed class TrainingStep
+{
+    private readonly LanguageModel _model;
+    private readonly AdamW _optimizer;
+    private readonly TokenBatchLoader _loader;
+    private readonly BatchPlan _plan;
+    private readonly IGradientSynchronizer _peers;
+    private readonly TrainingOptions _options;
+    private readonly IReadOnlyList<Parameter> _parameters;
+    private readonly IReadOnlyList<Parameter>[] _segmentParameters;
+
+    public TrainingStep(LanguageModel model, AdamW optimizer, TokenBatchLoader loader, BatchPlan plan, IGradientSynchronizer peers, TrainingOptions options)
+    {
+        (_model, _optimizer, _loader, _plan, _peers, _options) = (model, optimizer, loader, plan, peers, options);
+        _parameters = optimizer.Parameters;
+        _segmentParameters = Enumerable.Range(0, model.SegmentCount).Select(model.SegmentParameters).ToArray();
+    }
+
+    private bool Overlapped => _peers.WorldSize > 1 && _options.OverlapCommunication;
+
+    public async Task<StepOutcome> RunAsync(long step, double learningRate, CancellationToken cancellationToken)
+    {
+        using var scope = NewDisposeScope();
+        TrainingRandomness.SeedForStep(_options.Seed, step, _peers.Rank);
+
+        var exchanges = new List<Task>(_segmentParameters.Length);
+        Tensor? lossSum = null;
+        for (var micro = 0; micro < _plan.GradAccumSteps; micro++)
+        {
+            _plan.MicroBatchStarts(step, micro, _loader.Starts);
+            var (input, target) = _loader.Load();
+            var isLast = micro == _plan.GradAccumSteps - 1;
+            var loss = isLast && Overlapped
+                ? BackwardBySegments(input, target, exchanges, cancellationToken)
+                : Backward(input, target);
+            lossSum = lossSum is null ? loss : lossSum + loss;
+        }
+        if (_peers.WorldSize > 1 && !Overlapped)
+            exchanges.Add(_peers.AverageGradientsAsync(Gradients(_parameters), cancellationToken));
+        await Task.WhenAll(exchanges);
+
+        var readings = stack([lossSum!, GradientClipping.GlobalNorm(_parameters)]).to(float64).cpu().data<double>().ToArray();
+        var (localLoss, gradNorm) = (readings[0], readings[1]);
+        var nonFinite = double.IsFinite(localLoss) && double.IsFinite(gradNorm) ? 0.0 : 1.0;
+        var totals = _peers.WorldSize == 1 ? [localLoss, nonFinite] : await _peers.SumAsync([localLoss, nonFinite], cancellationToken);
+        var meanLoss = totals[0] / _peers.WorldSize;
+        var skipped = totals[1] > 0 || !double.IsFinite(meanLoss);
+        if (!skipped) _optimizer.Step(learningRate, GradientClipping.Coefficient(gradNorm, _options.GradClip));
+        _optimizer.ZeroGrad();
+        return new StepOutcome(meanLoss, gradNorm, skipped);
+    }
+
+    /// <summary>Forward and backward of one micro-batch in one piece; returns the detached, accumulation-scaled loss.</summary>
+    private Tensor Backward(Tensor input, Tensor target)
+    {
+        var loss = Loss(_model.call(input), target);
+        loss.backward();
+        return loss.detach();
+    }
+
+    /// <summary>
+    /// Forward through the segments with a cut (detached, grad-requiring input) between each, then backward from the
+    /// last segment to the first, handing each segment's finished gradients to the peers before starting the next.
+    /// </summary>
+    private Tensor BackwardBySegments(Tensor input, Tensor target, List<Task> exchanges, CancellationToken cancellationToken)
+    {
+        var count = _model.SegmentCount;
+        var cuts = new Tensor[count];
+        var outputs = new Tensor[count];
+        for (var i = 0; i < count; i++)
+        {
+            cuts[i] = i == 0 ? input : outputs[i - 1].detach().requires_grad_(true);
+            outputs[i] = _model.ForwardSegment(i, cuts[i]);
+        }
+        var loss = Loss(outputs[count - 1], target);
+        loss.backward();
+        exchanges.Add(_peers.AverageGradientsAsync(Gradients(_segmentParameters[count - 1]), cancellationToken));
+        for (var i = count - 2; i >= 0; i--)
+        {
+            outputs[i].backward([cuts[i + 1].grad!]);
+            exchanges.Add(_peers.AverageGradientsAsync(Gradients(_segmentParameters[i]), cancellationToken));
+        }
+        return loss.detach();
+    }
+
+    /// <summary>Mean cross-entropy of logits <c>(B, T, V)</c> against targets <c>(B, T)</c>, divided by the accumulation steps.</summary>
+    private Tensor Loss(Tensor logits, Tensor target)
+    {
+        var loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[^1]), target.reshape(-1));
+        return _plan.GradAccumSteps == 1 ? loss : loss / _plan.GradAccumSteps;
+    }
+
+    private static IReadOnlyList<Tensor> Gradients(IReadOnlyList<Parameter> parameters) =>
+        parameters.Select(p => p.grad ?? throw new InvalidOperationException(
+            $"parameter of shape [{string.Join(", ", p.shape)}] received no gradient: every parameter must take part in the forward pass for gradient exchange")).ToArray();
+}

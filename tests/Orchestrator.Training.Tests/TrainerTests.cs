@@ -1,0 +1,206 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Orchestrator.Data;
+using Orchestrator.Training.Checkpoints;
+using Orchestrator.Training.Distributed;
+using Orchestrator.Training.Progress;
+using Orchestrator.Training.Tests.TestSupport;
+using static TorchSharp.torch;
+
+namespace Orchestrator.Training.Tests;
+
+public sealed class TrainerTests : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+    private readonly PreparedDataset _data;
+
+    public TrainerTests()
+    {
+        _data = TinyDatasets.Words(_temp.Sub("data"));
+    }
+
+    /// <summary>
+    /// Same sequences summed in a different order differ by float rounding (~1e-7 relative), which five AdamW steps
+    /// (updates normalised by the gradient's own scale) grow to a few 1e-6; a real error (a wrong slice, a missed
+    /// average) moves parameters by ~1e-2.
+    /// </summary>
+    private const double Tolerance = 1e-5;
+
+    private RunConfig Config(double dropout = 0.0) => TestConfigs.Tiny(_data.Meta.VocabSize, dropout);
+
+    private async Task<(TrainingResult Result, Dictionary<string, float[]> Parameters)> Train(
+        RunConfig config, string run, bool resume = false, IGradientSynchronizer? peers = null, ILogger? logger = null,
+        IProgress<TrainingProgress>? progress = null, PreparedDataset? data = null)
+    {
+        using var trainer = new Trainer(config, data ?? _data, _temp.Sub(run), peers ?? SingleProcessSynchronizer.Instance,
+            logger ?? new ListLogger(), progress, resume);
+        var result = await trainer.RunAsync(CancellationToken.None);
+        return (result, ParameterSnapshot.Of(trainer.Model));
+    }
+
+    [Fact]
+    public async Task Resume_after_ten_steps_matches_twenty_uninterrupted_steps()
+    {
+        // Dropout > 0 so the run depends on the random stream, which the resume must restore too.
+        var twenty = Config(dropout: 0.1) with { Training = Config().Training with { MaxSteps = 20, LrDecaySteps = 20 } };
+        var (uninterrupted, expected) = await Train(twenty, "straight");
+
+        await Train(twenty with { Training = twenty.Training with { MaxSteps = 10 } }, "interrupted");
+        var (resumed, actual) = await Train(twenty, "interrupted", resume: true);
+
+        Assert.Equal(0.0, ParameterSnapshot.MaxDifference(expected, actual));
+        Assert.Equal(20, resumed.Steps);
+        Assert.Equal(uninterrupted.TokensSeen, resumed.TokensSeen);
+        Assert.Equal(20L * 4 * 16, resumed.TokensSeen);
+        Assert.Equal(uninterrupted.FinalTrainLoss, resumed.FinalTrainLoss);
+        Assert.Equal(uninterrupted.FinalEvaluation!.Loss, resumed.FinalEvaluation!.Loss);
+    }
+
+    [Fact]
+    public async Task Dropout_changes_the_result_so_the_resume_test_can_fail()
+    {
+        var (_, withDropout) = await Train(Config(dropout: 0.1) with { Training = Config().Training with { MaxSteps = 3 } }, "a");
+        var (_, without) = await Train(Config(dropout: 0.0) with { Training = Config().Training with { MaxSteps = 3 } }, "b");
+        Assert.True(ParameterSnapshot.MaxDifference(withDropout, without) > 1e-4);
+    }
+
+    [Fact]
+    public async Task A_tiny_model_overfits_one_batch()
+    {
+        // A train split of exactly block_size + 1 tokens has one window, so every step sees the same 4 × 16 predictions.
+        const string window = "the king shall sp";
+        using var data = TinyDatasets.Create(_temp.Sub("one-batch"), train: window, val: window);
+        var config = TestConfigs.Tiny(data.Meta.VocabSize) with
+        {
+            Training = TestConfigs.Tiny(data.Meta.VocabSize).Training with
+            {
+                LearningRate = 1e-2, MinLr = 1e-2, LrSchedule = "constant", WarmupSteps = 0, MaxSteps = 60, WeightDecay = 0,
+                EvalInterval = 0, CheckpointInterval = 0,
+            },
+        };
+        var (result, _) = await Train(config, "overfit", data: data);
+
+        // Start: about ln V = ln 11 ≈ 2.4 nats. Below 0.05 the model puts on average ≥ 95% on each of the 16 next
+        // characters, which only memorising this one sequence achieves; 16 targets from 11 ids are far from uniform.
+        Assert.True(result.FinalTrainLoss < 0.05, $"final loss {result.FinalTrainLoss}");
+        Assert.True(result.FinalEvaluation!.Loss < 0.05, $"val loss on the same window {result.FinalEvaluation.Loss}");
+    }
+
+    [Fact]
+    public async Task Two_micro_batches_of_half_the_size_equal_one_full_batch()
+    {
+        var full = Config() with { Training = Config().Training with { MaxSteps = 5, BatchSize = 4, GradAccumSteps = 1 } };
+        var halves = full with { Training = full.Training with { BatchSize = 2, GradAccumSteps = 2 } };
+        var (fullResult, expected) = await Train(full, "full");
+        var (halvesResult, actual) = await Train(halves, "halves");
+
+        var difference = ParameterSnapshot.MaxDifference(expected, actual);
+        Assert.True(difference < Tolerance, $"parameters differ by {difference}");
+        Assert.Equal(fullResult.FinalTrainLoss!.Value, halvesResult.FinalTrainLoss!.Value, 5);
+        Assert.Equal(fullResult.TokensSeen, halvesResult.TokensSeen);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Two_ranks_match_one_rank_with_twice_the_batch(bool overlap)
+    {
+        var single = Config() with { Training = Config().Training with { MaxSteps = 5, BatchSize = 4, OverlapCommunication = overlap } };
+        var (singleResult, expected) = await Train(single, "single");
+
+        var perRank = single with { Training = single.Training with { BatchSize = 2 } };
+        var group = new InProcessGroup(2);
+        // Both trainers are built before either runs: initialisation draws from libtorch's process-wide generator.
+        using var rank0 = new Trainer(perRank, _data, _temp.Sub("rank0"), group.Ranks[0], new ListLogger());
+        using var rank1 = new Trainer(perRank, _data, _temp.Sub("rank1"), group.Ranks[1], new ListLogger());
+        var results = await Task.WhenAll(rank0.RunAsync(CancellationToken.None), rank1.RunAsync(CancellationToken.None));
+        var ranks = new[] { (Result: results[0], Parameters: ParameterSnapshot.Of(rank0.Model)), (Result: results[1], Parameters: ParameterSnapshot.Of(rank1.Model)) };
+
+        var difference = ParameterSnapshot.MaxDifference(expected, ranks[0].Parameters);
+        Assert.True(difference < Tolerance, $"parameters differ by {difference}");
+        Assert.Equal(0.0, ParameterSnapshot.MaxDifference(ranks[0].Parameters, ranks[1].Parameters));
+        Assert.Equal(singleResult.FinalTrainLoss!.Value, ranks[0].Result.FinalTrainLoss!.Value, 5);
+        Assert.Equal(singleResult.FinalEvaluation!.Loss, ranks[1].Result.FinalEvaluation!.Loss, 5);
+        Assert.Null(ranks[1].Result.CheckpointDirectory);
+        Assert.False(Directory.Exists(CheckpointFiles.CheckpointsDirectory(_temp.Sub("rank1"))));
+    }
+
+    [Fact]
+    public async Task A_non_finite_value_on_any_rank_skips_the_step_on_every_rank()
+    {
+        var config = Config() with { Training = Config().Training with { LrDecaySteps = 20, EvalInterval = 0 } };
+        var (_, afterThree) = await Train(config with { Training = config.Training with { MaxSteps = 3 } }, "three", peers: new PeerWithNaN(nanAtStep: -1));
+        var logger = new ListLogger();
+        var (result, afterSkip) = await Train(config with { Training = config.Training with { MaxSteps = 4 } }, "four",
+            peers: new PeerWithNaN(nanAtStep: 3), logger: logger);
+
+        Assert.Equal(0.0, ParameterSnapshot.MaxDifference(afterThree, afterSkip));
+        Assert.Equal(1, result.SkippedSteps);
+        Assert.Equal(4, result.Steps);
+        Assert.Contains(logger.Lines, l => l.Level == LogLevel.Warning && l.Message.Contains("step 4 skipped"));
+    }
+
+    [Fact]
+    public async Task Progress_metrics_and_checkpoints_follow_their_intervals()
+    {
+        var reports = new List<TrainingProgress>();
+        var (result, _) = await Train(Config(), "observed", progress: new SynchronousProgress(reports.Add));
+
+        var lines = File.ReadAllLines(Path.Combine(_temp.Sub("observed"), MetricsFile.FileName)).Select(l => JsonDocument.Parse(l).RootElement).ToArray();
+        var train = lines.Where(l => l.GetProperty("kind").GetString() == "train").ToArray();
+        var eval = lines.Where(l => l.GetProperty("kind").GetString() == "eval").ToArray();
+        Assert.Equal([5L, 10, 15, 20], train.Select(l => l.GetProperty("step").GetInt64()));
+        Assert.Equal([10L, 20], eval.Select(l => l.GetProperty("step").GetInt64()));
+        Assert.All(train, l => Assert.True(l.GetProperty("tokens_per_sec").GetDouble() > 0));
+        Assert.All(eval, l => Assert.True(l.GetProperty("bits_per_byte").GetDouble() > 0));
+        Assert.Equal(6, reports.Count);
+        Assert.Equal(2, reports.Count(r => r.Evaluation is not null));
+        Assert.True(train[^1].GetProperty("loss").GetDouble() < train[0].GetProperty("loss").GetDouble());
+
+        var store = CheckpointStore.ForRun(_temp.Sub("observed"));
+        Assert.Equal([10L, 20], store.Steps());
+        Assert.Equal(store.Latest, result.CheckpointDirectory);
+        var best = Checkpoint.Load(store.Best!);
+        Assert.Equal(result.BestValLoss, best.State.BestValLoss);
+        var latest = Checkpoint.Load(_temp.Sub("observed"));
+        Assert.Equal(20, latest.State.DataPosition);
+        Assert.Equal(result.TokensSeen, latest.State.TokensSeen);
+    }
+
+    [Fact]
+    public async Task Resuming_a_run_without_checkpoints_fails_clearly()
+    {
+        var error = await Assert.ThrowsAsync<CheckpointNotFoundException>(() => Train(Config(), "empty", resume: true));
+        Assert.Contains("start the run without resume", error.Message);
+    }
+
+    public void Dispose()
+    {
+        _data.Dispose();
+        _temp.Dispose();
+    }
+
+    /// <summary>Reports synchronously on the reporting thread (Progress&lt;T&gt; would post to the thread pool).</summary>
+    private sealed class SynchronousProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
+    }
+
+    /// <summary>
+    /// Rank 0 of two whose peer computes exactly the same gradients (so averaging changes nothing) but, at one step,
+    /// reports a NaN loss.
+    /// </summary>
+    private sealed class PeerWithNaN(long nanAtStep) : IGradientSynchronizer
+    {
+        private long _sums;
+        public int Rank => 0;
+        public int WorldSize => 2;
+        public Task AverageGradientsAsync(IReadOnlyList<Tensor> gradients, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task<double[]> SumAsync(double[] values, CancellationToken cancellationToken)
+        {
+            var poisoned = _sums++ == nanAtStep;
+            return Task.FromResult(new[] { values[0] + (poisoned ? double.NaN : values[0]), values[1] + (poisoned ? 1 : values[1]) });
+        }
+    }
+}
