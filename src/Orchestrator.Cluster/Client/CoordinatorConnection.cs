@@ -18,6 +18,7 @@ namespace Orchestrator.Cluster.Client;
 /// checkpoint (delete the files it returns); rank 0 ends with <c>ReportCompletedAsync</c>; any rank that cannot go on
 /// calls <c>ReportFailureAsync</c>.</item>
 /// <item>Stop (for the job being run) or a new (JobId, Attempt): abandon the current work and follow the new directive.</item>
+/// <item>On shutdown: <c>await me.UnregisterAsync();</c> so no job claims the worker.</item>
 /// </list>
 /// </summary>
 public sealed class CoordinatorConnection : IAsyncDisposable

@@ -11,9 +11,13 @@ namespace Orchestrator.Cluster.Hosting;
 /// <summary>What every silo hosting the orchestrator's grains needs, shared by the coordinator host and the tests.</summary>
 public static class SiloBuilderExtensions
 {
-    /// <summary>Job policy options (bound from <c>Orchestrator:Jobs</c>, validated at start) and the clock the grains use.</summary>
+    /// <summary>
+    /// Job policy options (bound from <c>Orchestrator:Jobs</c>, validated at start), the clock the grains use, and
+    /// the start-up pass that resumes live jobs.
+    /// </summary>
     public static ISiloBuilder AddOrchestratorGrains(this ISiloBuilder silo)
     {
+        silo.AddStartupTask<JobReactivation>();
         silo.Services.TryAddSingleton(TimeProvider.System);
         silo.Services.AddSingleton<IValidateOptions<JobPolicyOptions>, JobPolicyOptionsValidator>();
         silo.Services.AddOptions<JobPolicyOptions>().BindConfiguration(JobPolicyOptions.SectionName).ValidateOnStart();

@@ -39,6 +39,8 @@ public sealed class RedisClusterTests
             Assert.Equal((JobState.Forming, submitted.Version), (seenBySecond.State, seenBySecond.Version));
             cancelled = await viaSecond.CancelAsync("shared-job", "moving on");
             Assert.Equal(JobState.Cancelled, (await viaFirst.GetJobAsync("shared-job")).State);
+            var waiting = await viaFirst.SubmitAsync(new JobSpec { JobId = "waiting-job", DataDir = "/d", RunDir = "/r", WorldSize = 2 });
+            Assert.Equal(JobState.Pending, waiting.State);
 
             await second.StopAsync();
             await first.StopAsync();
@@ -48,11 +50,21 @@ public sealed class RedisClusterTests
         await third.StartAsync();
         using var viaThird = ControlClient.Connect(third.ControlAddress.ToString());
 
+        // The pending job resumed on its own: a second worker registering lets it form without anyone asking about it.
+        await using (var connection = await CoordinatorConnection.ConnectAsync(
+            new CoordinatorConnectionOptions { Gateways = third.GatewayEndpoint, ClusterId = clusterId }))
+        {
+            await connection.Worker("redis-worker-2").RegisterAsync(new WorkerInfo { Host = "box", GrpcEndpoint = "127.0.0.1:7701", Pid = 8 });
+            var workers = await Eventually.MatchesAsync(() => viaThird.ListWorkersAsync(), ws => ws.All(w => w.JobId == "waiting-job"),
+                TimeSpan.FromSeconds(20), "the restored pending job to claim both workers");
+            Assert.Equal(["redis-worker", "redis-worker-2"], workers.Select(w => w.WorkerId));
+        }
+
         var restored = await viaThird.GetJobAsync("shared-job");
         Assert.Equal((JobState.Cancelled, cancelled.Version), (restored.State, restored.Version));
         Assert.Equal(cancelled.History.Select(h => h.Reason), restored.History.Select(h => h.Reason));
-        Assert.Equal("redis-worker", Assert.Single(await viaThird.ListWorkersAsync()).WorkerId);
-        Assert.Equal("shared-job", Assert.Single(await viaThird.ListJobsAsync()).JobId);
+        Assert.Equal(["shared-job", "waiting-job"], (await viaThird.ListJobsAsync()).Select(j => j.JobId));
+        Assert.Equal(JobState.Forming, (await viaThird.GetJobAsync("waiting-job")).State);
         await third.StopAsync();
     }
 }

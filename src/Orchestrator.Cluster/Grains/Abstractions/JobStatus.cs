@@ -25,6 +25,7 @@ public sealed record JobStatus
 
     [Id(7)] public CheckpointRecord? LatestCheckpoint { get; init; }
 
+    /// <summary>Why the job last failed or last had to recover (kept after a successful recovery, for the record).</summary>
     [Id(8)] public string? FailureReason { get; init; }
 
     [Id(9)] public IReadOnlyList<JobTransition> History { get; init; } = [];
