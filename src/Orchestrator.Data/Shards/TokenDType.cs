@@ -13,6 +13,7 @@ public enum TokenDType
     [JsonStringEnumMemberName("uint32")] UInt32,
 }
 
+/// <summary>Sizes, limits and names of <see cref="TokenDType"/>, so the writer, the reader and meta.json agree on them.</summary>
 public static class TokenDTypeExtensions
 {
     /// <summary>Bytes per token on disk.</summary>
