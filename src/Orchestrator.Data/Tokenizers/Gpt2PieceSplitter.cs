@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Orchestrator.Data.Tokenizers;
 
 /// <summary>
@@ -17,6 +19,7 @@ public static class Gpt2PieceSplitter
     private static readonly byte[] AsciiClasses = BuildAsciiClasses();
 
     /// <summary>Length of the piece starting at <paramref name="start"/> (at least 1 when <paramref name="start"/> is inside the text).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int PieceLength(ReadOnlySpan<char> text, int start)
     {
         int n = text.Length;

@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Orchestrator.Data.Tokenizers.Bpe;
@@ -18,7 +18,7 @@ internal sealed class MergeLearner
     private readonly int[] _wordStamp;
     private int _stamp;
 
-    private readonly Dictionary<long, int> _pairIds = [];
+    private readonly PairIndex _pairIds = new();
     private int[] _pairLeft = new int[1024];
     private int[] _pairRight = new int[1024];
     private long[] _pairCount = new long[1024];
@@ -38,11 +38,11 @@ internal sealed class MergeLearner
     }
 
     /// <summary>Lays the words out as byte symbols; single-byte words are dropped since they hold no pair.</summary>
-    public static MergeLearner FromWordCounts(Dictionary<string, long> wordCounts)
+    public static MergeLearner FromWordCounts(PieceCounts wordCounts)
     {
         var kept = new List<(byte[] Bytes, long Count)>(wordCounts.Count);
         long totalSymbols = 0;
-        foreach (var (word, count) in wordCounts)
+        foreach (var (word, count) in wordCounts.Entries())
         {
             var bytes = Encoding.UTF8.GetBytes(word);
             if (bytes.Length >= 2)
@@ -131,6 +131,7 @@ internal sealed class MergeLearner
         return new BpeVocabulary(tokenBytes, merges, specialTokens, skipped);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void CountInitialPairs()
     {
         for (int w = 0; w < _wordStart.Length; w++)
@@ -150,6 +151,7 @@ internal sealed class MergeLearner
     }
 
     /// <summary>Replaces every (left, right) in the words that hold the pair by <paramref name="newToken"/>, updating neighbour pairs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ApplyMerge(int pair, int newToken)
     {
         int left = _pairLeft[pair], right = _pairRight[pair];
@@ -182,6 +184,7 @@ internal sealed class MergeLearner
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void MergeInWord(int w, int left, int right, int newToken)
     {
         int start = _wordStart[w], end = start + _wordLength[w];
@@ -220,10 +223,10 @@ internal sealed class MergeLearner
     }
 
     /// <summary>Adds <paramref name="delta"/> to a pair's count; a gain also records that word <paramref name="w"/> holds it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void AddOccurrences(int left, int right, long delta, int w)
     {
-        long key = ((long)left << 32) | (uint)right;
-        ref int id = ref CollectionsMarshal.GetValueRefOrAddDefault(_pairIds, key, out bool exists);
+        ref int id = ref _pairIds.GetOrAddSlot(left, right, out bool exists);
         if (!exists)
         {
             id = NewPair(left, right);

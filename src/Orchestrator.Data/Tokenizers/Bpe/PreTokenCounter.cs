@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using System.Runtime.InteropServices;
+using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 
 namespace Orchestrator.Data.Tokenizers.Bpe;
@@ -14,7 +14,7 @@ internal static class PreTokenCounter
     /// <summary>Long documents are cut into pieces of about this many characters so all threads get work.</summary>
     internal const int ChunkChars = 1 << 18;
 
-    public static Dictionary<string, long> Count(
+    public static PieceCounts Count(
         IReadOnlyList<string> documents, IReadOnlyList<string> specialTokens, int maxDegreeOfParallelism, CancellationToken cancellationToken)
     {
         var pieces = new List<(string Text, Range Range)>();
@@ -32,11 +32,11 @@ internal static class PreTokenCounter
         }
 
         var specialRegex = Gpt2PreTokenization.SpecialTokensRegex(specialTokens);
-        var partials = new ConcurrentBag<Dictionary<string, long>>();
+        var partials = new ConcurrentBag<PieceCounts>();
         var options = new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism, CancellationToken = cancellationToken };
         Parallel.For(
             0, pieces.Count, options,
-            () => new Dictionary<string, long>(),
+            () => new PieceCounts(),
             (i, _, counts) =>
             {
                 var (text, range) = pieces[i];
@@ -48,50 +48,47 @@ internal static class PreTokenCounter
         return MergeCounts(partials);
     }
 
-    private static void CountInto(Dictionary<string, long> counts, ReadOnlySpan<char> text, Regex? specialRegex)
+    private static void CountInto(PieceCounts counts, ReadOnlySpan<char> text, Regex? specialRegex)
     {
-        var lookup = counts.GetAlternateLookup<ReadOnlySpan<char>>();
         if (specialRegex is null)
         {
-            CountPieces(lookup, text);
+            CountPieces(counts, text);
             return;
         }
 
         int start = 0;
         foreach (var special in specialRegex.EnumerateMatches(text))
         {
-            CountPieces(lookup, text[start..special.Index]);
+            CountPieces(counts, text[start..special.Index]);
             start = special.Index + special.Length;
         }
 
-        CountPieces(lookup, text[start..]);
+        CountPieces(counts, text[start..]);
     }
 
-    private static void CountPieces(Dictionary<string, long>.AlternateLookup<ReadOnlySpan<char>> lookup, ReadOnlySpan<char> segment)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void CountPieces(PieceCounts counts, ReadOnlySpan<char> segment)
     {
         for (int i = 0; i < segment.Length;)
         {
             int length = Gpt2PieceSplitter.PieceLength(segment, i);
-            CollectionsMarshal.GetValueRefOrAddDefault(lookup, segment.Slice(i, length), out _)++;
+            counts.Add(segment.Slice(i, length), 1);
             i += length;
         }
     }
 
-    private static Dictionary<string, long> MergeCounts(IEnumerable<Dictionary<string, long>> partials)
+    private static PieceCounts MergeCounts(IEnumerable<PieceCounts> partials)
     {
         var ordered = partials.OrderByDescending(d => d.Count).ToList();
         if (ordered.Count == 0)
         {
-            return [];
+            return new PieceCounts();
         }
 
         var total = ordered[0];
         foreach (var partial in ordered.Skip(1))
         {
-            foreach (var (word, count) in partial)
-            {
-                CollectionsMarshal.GetValueRefOrAddDefault(total, word, out _) += count;
-            }
+            total.AddAll(partial);
         }
 
         return total;
