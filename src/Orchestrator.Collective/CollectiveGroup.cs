@@ -25,11 +25,11 @@ public sealed class CollectiveGroup : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly CollectiveMetrics _metrics;
     private readonly Inbox _inbox = new();
-    private readonly TaskCompletionSource _leftConnected = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _closing = new();
-    private PeerLink? _right;
+    private readonly OutgoingLink _outgoing;
+    private IncomingLink? _incoming;
+    private bool _connected;
     private long _nextOperation;
-    private int _incomingLinks;
     private ExceptionDispatchInfo? _fault;
     private int _disposed;
 
@@ -42,6 +42,7 @@ public sealed class CollectiveGroup : IAsyncDisposable
         _metrics = metrics;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<CollectiveGroup>();
+        _outgoing = new OutgoingLink(membership, Statistics, metrics, Fault);
     }
 
     public RingMembership Membership { get; }
@@ -102,8 +103,9 @@ public sealed class CollectiveGroup : IAsyncDisposable
             return;
         Fault(new CollectiveAbortedException($"Group '{GroupId}' was disposed on rank {Rank}; join a new group to continue."));
         await _closing.CancelAsync().ConfigureAwait(false);
-        if (_right is not null)
-            await _right.DisposeAsync().ConfigureAwait(false);
+        await _outgoing.CloseAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        if (_incoming is not null)
+            await _incoming.DisposeAsync().ConfigureAwait(false);
         _node.Remove(this);
         CollectiveLog.Closed(_logger, GroupId, Rank, Statistics.Operations, Statistics.PayloadBytesSent);
         _closing.Dispose();
@@ -126,65 +128,39 @@ public sealed class CollectiveGroup : IAsyncDisposable
             context => RingAllReduce.RunAsync(context, buffer, op, compress, frameElements), cancellationToken);
     }
 
-    /// <summary>Opens the link to the right neighbour and waits for the left one to open its link to this rank.</summary>
+    /// <summary>
+    /// Opens the link from the left neighbour and waits for the right one to open its link to this rank; every
+    /// rank does both, so when all have returned the ring is closed.
+    /// </summary>
     internal async Task ConnectAsync(CancellationToken cancellationToken)
     {
-        if (WorldSize == 1)
-            return;
-        _right = await PeerLink.ConnectAsync(Membership, _options, Statistics, _metrics, _loggerFactory, Fault, cancellationToken)
-            .ConfigureAwait(false);
-        try
+        if (WorldSize > 1)
         {
-            await _leftConnected.Task.WaitAsync(_options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            throw new CollectiveTimeoutException(Membership.LeftRank, Membership.LeftEndpoint, _options.ConnectTimeout,
-                $"Rank {Membership.LeftRank} at {Membership.LeftEndpoint} did not open its ring link to rank {Rank} of group " +
-                $"'{GroupId}' within {_options.ConnectTimeout}. Start that worker with the same peer list, or raise " +
-                $"{CollectiveOptions.SectionName}:{nameof(CollectiveOptions.ConnectTimeout)}.");
-        }
-
-        CollectiveLog.Joined(_logger, GroupId, Rank, WorldSize, Membership.RightEndpoint, Membership.LeftEndpoint);
-    }
-
-    /// <summary>Serves the incoming ring link from the left neighbour until it ends or this group closes.</summary>
-    internal async Task<ExchangeSummary> ReceiveLinkAsync(IAsyncStreamReader<ExchangeMessage> stream, CancellationToken callAborted)
-    {
-        if (Interlocked.Exchange(ref _incomingLinks, 1) == 1)
-            throw PeerHandshake.Refuse($"Rank {Rank} of group '{GroupId}' already has a ring link from rank {Membership.LeftRank}; " +
-                                       "a group incarnation accepts exactly one. Join with a new GroupId after a restart.");
-        _leftConnected.TrySetResult();
-        CollectiveLog.IncomingLinkOpened(_logger, GroupId, Membership.LeftRank);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(callAborted, _closing.Token);
-        ulong chunks = 0;
-        try
-        {
-            while (await stream.MoveNext(stop.Token).ConfigureAwait(false))
+            _incoming = await IncomingLink.ConnectAsync(Membership, _options, _inbox, _loggerFactory, Fault, cancellationToken)
+                .ConfigureAwait(false);
+            try
             {
-                if (stream.Current.BodyCase != ExchangeMessage.BodyOneofCase.Chunk)
-                    throw new CollectiveMismatchException(
-                        $"Rank {Membership.LeftRank} sent a second ExchangeOpen on its ring link to rank {Rank} of group '{GroupId}'.");
-                _inbox.Deliver(stream.Current.Chunk);
-                chunks++;
+                await _outgoing.Attached.WaitAsync(_options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                throw new CollectiveTimeoutException(Membership.RightRank, Membership.RightEndpoint, _options.ConnectTimeout,
+                    $"Rank {Membership.RightRank} at {Membership.RightEndpoint} did not connect to rank {Rank} of group " +
+                    $"'{GroupId}' within {_options.ConnectTimeout}. Start that worker with the same peer list, or raise " +
+                    $"{CollectiveOptions.SectionName}:{nameof(CollectiveOptions.ConnectTimeout)}.");
             }
 
-            Fault(LeftFailed($"it closed the ring link after {chunks} chunks", null));
-        }
-        catch (OperationCanceledException) when (_closing.IsCancellationRequested)
-        {
-            // This rank is leaving the group; the link ends with it.
-        }
-        catch (CollectiveException ex)
-        {
-            Fault(ex);
-        }
-        catch (Exception ex) when (ex is IOException or OperationCanceledException or RpcException or InvalidOperationException)
-        {
-            Fault(LeftFailed(ex.Message, ex));
+            CollectiveLog.Joined(_logger, GroupId, Rank, WorldSize, Membership.RightEndpoint, Membership.LeftEndpoint);
         }
 
-        return new ExchangeSummary { ChunksReceived = chunks };
+        _connected = true;
+    }
+
+    /// <summary>Serves the right neighbour's Exchange call: streams this rank's chunks until the group closes.</summary>
+    internal Task ServeRightNeighbourAsync(IServerStreamWriter<Chunk> stream, ServerCallContext context)
+    {
+        CollectiveLog.OutgoingLinkOpened(_logger, GroupId, Membership.RightRank);
+        return _outgoing.ServeAsync(stream, context);
     }
 
     internal void RecordReceived(int payloadBytes)
@@ -210,7 +186,7 @@ public sealed class CollectiveGroup : IAsyncDisposable
         var started = Stopwatch.GetTimestamp();
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closing.Token);
         deadline.CancelAfter(_options.OperationTimeout);
-        var context = new OperationContext(this, _right!, operation, kind, elements, _inbox.Open(operation), deadline.Token);
+        var context = new OperationContext(this, _outgoing, operation, kind, elements, _inbox.Open(operation), deadline.Token);
         var succeeded = false;
         try
         {
@@ -267,11 +243,6 @@ public sealed class CollectiveGroup : IAsyncDisposable
             $"{CollectiveOptions.SectionName}:{nameof(CollectiveOptions.OperationTimeout)}.");
     }
 
-    private PeerFailedException LeftFailed(string reason, Exception? inner) =>
-        new(Membership.LeftRank, Membership.LeftEndpoint,
-            $"Receiving from rank {Membership.LeftRank} at {Membership.LeftEndpoint} in group '{GroupId}' failed: {reason}. " +
-            "That worker has stopped or the network between us is down; re-form the group without it.", inner);
-
     private void Fault(CollectiveException failure)
     {
         var captured = ExceptionDispatchInfo.Capture(failure);
@@ -280,15 +251,13 @@ public sealed class CollectiveGroup : IAsyncDisposable
         if (failure is not CollectiveAbortedException || _disposed == 0)
             CollectiveLog.Faulted(_logger, failure, GroupId, Rank);
         _inbox.Fail(failure);
-        if (_leftConnected.TrySetException(failure))
-            _ = _leftConnected.Task.Exception; // observed here; ConnectAsync rethrows it when it is waiting
 
     }
 
     private void ThrowIfUnusable()
     {
         _fault?.Throw();
-        if (WorldSize > 1 && _right is null)
+        if (!_connected)
             throw new InvalidOperationException($"Group '{GroupId}' is not connected; obtain groups from CollectiveNode.JoinAsync.");
     }
 }

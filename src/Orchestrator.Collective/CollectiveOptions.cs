@@ -14,6 +14,9 @@ public sealed class CollectiveOptions
 
     public const int MinChunkBytes = 4 << 10;
 
+    /// <summary>Slack above the largest chunk for the protobuf header of a message.</summary>
+    public const int MessageOverheadBytes = 64 << 10;
+
     /// <summary>
     /// Deadline of one collective operation, counted from the call (so it includes time queued behind earlier
     /// operations). A dead or stuck peer makes the operation fail after this long instead of hanging.

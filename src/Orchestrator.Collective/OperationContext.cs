@@ -12,7 +12,7 @@ namespace Orchestrator.Collective;
 /// </summary>
 internal sealed class OperationContext(
     CollectiveGroup group,
-    PeerLink link,
+    OutgoingLink link,
     ulong operation,
     OperationKind kind,
     long elements,

@@ -65,3 +65,28 @@ public sealed class AllReduceTests(RingPool pool)
             return buffer;
         });
 }
+
+public sealed class LargeMessageTests
+{
+    [Fact]
+    public async Task Chunks_of_the_largest_allowed_size_pass_the_gRPC_message_limits()
+    {
+        await using var ring = await Ring.StartAsync(2, o =>
+        {
+            RingPool.Configure(o);
+            o.ChunkBytes = CollectiveOptions.MaxChunkBytes;
+        });
+        var length = 2 * CollectiveOptions.MaxChunkBytes / sizeof(float); // one full-size message per ring step
+
+        var results = await ring.OnEveryRankAsync(async group =>
+        {
+            var buffer = new float[length];
+            Array.Fill(buffer, group.Rank + 1f);
+            await group.AllReduceAsync(buffer, ReduceOp.Sum, CancellationToken.None);
+            return buffer;
+        });
+
+        Assert.All(results, result => Assert.Equal(-1, Array.FindIndex(result, x => x != 3f)));
+        Assert.All(ring.Groups, g => Assert.Equal(2, g.Statistics.ChunksSent));
+    }
+}

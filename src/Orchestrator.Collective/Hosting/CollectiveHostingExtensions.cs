@@ -14,9 +14,6 @@ namespace Orchestrator.Collective.Hosting;
 /// </summary>
 public static class CollectiveHostingExtensions
 {
-    /// <summary>Slack above the largest chunk for the protobuf header of a message.</summary>
-    private const int MessageOverheadBytes = 64 << 10;
-
     /// <summary>
     /// Registers <see cref="CollectiveNode"/>, the peer gRPC service and its limits, and raises Kestrel's HTTP/2
     /// flow-control windows to <see cref="CollectiveOptions.Http2WindowBytes"/> (they apply to the whole host).
@@ -36,8 +33,9 @@ public static class CollectiveHostingExtensions
 
         services.AddGrpc().AddServiceOptions<CollectivePeerService>(grpc =>
         {
-            grpc.MaxReceiveMessageSize = CollectiveOptions.MaxChunkBytes + MessageOverheadBytes;
-            grpc.MaxSendMessageSize = 1 << 20;
+            // This side streams chunks to the right neighbour and only receives small requests.
+            grpc.MaxSendMessageSize = CollectiveOptions.MaxChunkBytes + CollectiveOptions.MessageOverheadBytes;
+            grpc.MaxReceiveMessageSize = 1 << 20;
         });
         services.AddSingleton<IConfigureOptions<KestrelServerOptions>, RaiseHttp2Windows>();
         services.AddSingleton<CollectiveMetrics>();

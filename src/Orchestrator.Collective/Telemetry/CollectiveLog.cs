@@ -11,8 +11,8 @@ internal static partial class CollectiveLog
     [LoggerMessage(2, LogLevel.Debug, "Group {GroupId}: rank {PeerRank} at {PeerEndpoint} not ready ({Reason}); retrying")]
     public static partial void HandshakeRetry(ILogger logger, string groupId, int peerRank, Uri peerEndpoint, string reason);
 
-    [LoggerMessage(3, LogLevel.Warning, "Refused collective handshake from rank {SenderRank} for group {GroupId}: {Reason}")]
-    public static partial void HandshakeRefused(ILogger logger, string groupId, int senderRank, string reason);
+    [LoggerMessage(3, LogLevel.Warning, "Refused collective handshake from rank {CallerRank} for group {GroupId}: {Reason}")]
+    public static partial void HandshakeRefused(ILogger logger, string groupId, int callerRank, string reason);
 
     [LoggerMessage(4, LogLevel.Debug, "Group {GroupId}: operation {Operation} ({Kind}, {Elements} elements) took {ElapsedMs:F2} ms")]
     public static partial void OperationCompleted(ILogger logger, string groupId, ulong operation, string kind, long elements, double elapsedMs);
@@ -23,6 +23,6 @@ internal static partial class CollectiveLog
     [LoggerMessage(6, LogLevel.Information, "Left group {GroupId} (rank {Rank}) after {Operations} operations, {PayloadBytesSent} payload bytes sent")]
     public static partial void Closed(ILogger logger, string groupId, int rank, long operations, long payloadBytesSent);
 
-    [LoggerMessage(7, LogLevel.Debug, "Group {GroupId}: rank {SenderRank} connected its ring link")]
-    public static partial void IncomingLinkOpened(ILogger logger, string groupId, int senderRank);
+    [LoggerMessage(7, LogLevel.Debug, "Group {GroupId}: rank {ReceiverRank} connected to receive this rank's ring traffic")]
+    public static partial void OutgoingLinkOpened(ILogger logger, string groupId, int receiverRank);
 }

@@ -28,8 +28,9 @@ internal static class PeerChannel
         {
             HttpHandler = handler,
             DisposeHttpClient = true,
-            MaxSendMessageSize = null,
-            MaxReceiveMessageSize = 1 << 20,
+            // This side sends small requests and receives the neighbour's chunks.
+            MaxSendMessageSize = 1 << 20,
+            MaxReceiveMessageSize = CollectiveOptions.MaxChunkBytes + CollectiveOptions.MessageOverheadBytes,
             MaxRetryAttempts = 0,
             ThrowOperationCanceledOnCancellation = true,
             LoggerFactory = loggerFactory,

@@ -8,7 +8,8 @@ using Orchestrator.Collective.Telemetry;
 namespace Orchestrator.Collective.Transport;
 
 /// <summary>
-/// The client half of the handshake: retries while the neighbour's server or group is still starting
+/// The client half of the handshake, run by a rank against its left neighbour (whose data it will receive):
+/// retries while the neighbour's server or group is still starting
 /// (UNAVAILABLE), gives up for good on a refusal (FAILED_PRECONDITION) or after the connect timeout.
 /// </summary>
 internal static class PeerHandshake
@@ -25,8 +26,8 @@ internal static class PeerHandshake
         {
             ProtocolVersion = CurrentVersion,
             GroupId = membership.GroupId,
-            SenderRank = membership.Rank,
-            ReceiverRank = membership.RightRank,
+            SenderRank = membership.LeftRank,
+            ReceiverRank = membership.Rank,
             WorldSize = membership.WorldSize,
         };
         var started = Stopwatch.GetTimestamp();
@@ -41,7 +42,7 @@ internal static class PeerHandshake
                 var reply = await client.HandshakeAsync(request, deadline: DateTime.UtcNow + attempt, cancellationToken: cancellationToken)
                     .ConfigureAwait(false);
                 if (reply.ProtocolVersion != CurrentVersion)
-                    throw new ProtocolMismatchException(membership.RightEndpoint, CurrentVersion, reply.ProtocolVersion);
+                    throw new ProtocolMismatchException(membership.LeftEndpoint, CurrentVersion, reply.ProtocolVersion);
                 return;
             }
             catch (RpcException ex) when (ex.StatusCode == StatusCode.FailedPrecondition)
@@ -55,11 +56,11 @@ internal static class PeerHandshake
 
             left = options.ConnectTimeout - Stopwatch.GetElapsedTime(started);
             if (left <= TimeSpan.Zero)
-                throw new PeerFailedException(membership.RightRank, membership.RightEndpoint,
-                    $"Rank {membership.RightRank} at {membership.RightEndpoint} did not accept group '{membership.GroupId}' within " +
+                throw new PeerFailedException(membership.LeftRank, membership.LeftEndpoint,
+                    $"Rank {membership.LeftRank} at {membership.LeftEndpoint} did not accept group '{membership.GroupId}' within " +
                     $"{options.ConnectTimeout} ({retryable.Status.Detail}). Start that worker, check the address, or raise " +
                     $"{CollectiveOptions.SectionName}:{nameof(CollectiveOptions.ConnectTimeout)}.", retryable);
-            CollectiveLog.HandshakeRetry(logger, membership.GroupId, membership.RightRank, membership.RightEndpoint, retryable.Status.Detail);
+            CollectiveLog.HandshakeRetry(logger, membership.GroupId, membership.LeftRank, membership.LeftEndpoint, retryable.Status.Detail);
             await Task.Delay(pause < left ? pause : left, cancellationToken).ConfigureAwait(false);
             pause = TimeSpan.FromMilliseconds(Math.Min(pause.TotalMilliseconds * 2, 500));
         }
@@ -69,14 +70,14 @@ internal static class PeerHandshake
     public static RpcException Refuse(string detail) =>
         new(new Status(StatusCode.FailedPrecondition, detail), new Metadata { { VersionTrailer, CurrentVersion.ToString(System.Globalization.CultureInfo.InvariantCulture) } });
 
-    private static CollectiveException Refusal(RingMembership membership, RpcException ex)
+    public static CollectiveException Refusal(RingMembership membership, RpcException ex)
     {
         var peerVersion = ex.Trailers.GetValue(VersionTrailer);
         if (peerVersion is not null && uint.TryParse(peerVersion, System.Globalization.CultureInfo.InvariantCulture, out var version)
             && version != CurrentVersion)
-            return new ProtocolMismatchException(membership.RightEndpoint, CurrentVersion, version);
+            return new ProtocolMismatchException(membership.LeftEndpoint, CurrentVersion, version);
         return new CollectiveMismatchException(
-            $"Rank {membership.RightRank} at {membership.RightEndpoint} refused to join group '{membership.GroupId}' with rank " +
+            $"Rank {membership.LeftRank} at {membership.LeftEndpoint} refused to join group '{membership.GroupId}' with rank " +
             $"{membership.Rank}: {ex.Status.Detail}");
     }
 }

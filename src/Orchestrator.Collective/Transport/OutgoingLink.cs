@@ -1,0 +1,140 @@
+using System.Buffers;
+using System.Threading.Channels;
+using Grpc.Core;
+using Orchestrator.Collective.Errors;
+using Orchestrator.Collective.Protos;
+using Orchestrator.Collective.Telemetry;
+
+namespace Orchestrator.Collective.Transport;
+
+/// <summary>
+/// The ring link to the right neighbour, served from this rank's gRPC server: the neighbour calls Exchange and
+/// <see cref="ServeAsync"/> streams it every chunk operations enqueue, in order (gRPC allows one write at a time),
+/// returning pooled payload buffers once written. A neighbour that goes away is reported once, as a
+/// <see cref="PeerFailedException"/> naming it.
+/// </summary>
+internal sealed class OutgoingLink
+{
+    // Two readers: the serving loop, and Fail draining what will never be written.
+    private static readonly UnboundedChannelOptions QueueOptions = new() { SingleReader = false, SingleWriter = false };
+
+    private readonly RingMembership _membership;
+    private readonly Channel<Outgoing> _queue = Channel.CreateUnbounded<Outgoing>(QueueOptions);
+    private readonly TaskCompletionSource _attached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _served = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CollectiveStatistics _statistics;
+    private readonly CollectiveMetrics _metrics;
+    private readonly Action<CollectiveException> _onFailure;
+    private PeerFailedException? _failure;
+    private int _attachments;
+    private volatile bool _closing;
+
+    public OutgoingLink(RingMembership membership, CollectiveStatistics statistics, CollectiveMetrics metrics,
+        Action<CollectiveException> onFailure)
+    {
+        _membership = membership;
+        _statistics = statistics;
+        _metrics = metrics;
+        _onFailure = onFailure;
+    }
+
+    /// <summary>Completes when the right neighbour has connected to receive.</summary>
+    public Task Attached => _attached.Task;
+
+    /// <summary>Queues a chunk; <paramref name="pooled"/>, when given, goes back to the shared pool once written.</summary>
+    public void Send(Chunk chunk, byte[]? pooled)
+    {
+        if (!_queue.Writer.TryWrite(new Outgoing(chunk, pooled, null)) && pooled is not null)
+            ArrayPool<byte>.Shared.Return(pooled);
+    }
+
+    /// <summary>Completes when everything queued so far is written, so the caller may reuse its buffers.</summary>
+    public Task FlushAsync()
+    {
+        var flushed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_queue.Writer.TryWrite(new Outgoing(null, null, flushed)))
+            return Task.FromException(_failure ?? Failure("the link is closed", null));
+        return flushed.Task;
+    }
+
+    /// <summary>
+    /// Runs for the lifetime of the right neighbour's Exchange call: writes queued chunks until this rank closes
+    /// the link (the call then ends normally) or the neighbour goes away.
+    /// </summary>
+    public async Task ServeAsync(IServerStreamWriter<Chunk> stream, ServerCallContext context)
+    {
+        if (Interlocked.Exchange(ref _attachments, 1) == 1)
+            throw PeerHandshake.Refuse($"Rank {_membership.Rank} of group '{_membership.GroupId}' already streams to rank " +
+                                       $"{_membership.RightRank}; a group incarnation serves exactly one link. Join with a new GroupId after a restart.");
+        await context.WriteResponseHeadersAsync(new Metadata()).ConfigureAwait(false);
+        _attached.TrySetResult();
+        var reader = _queue.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(context.CancellationToken).ConfigureAwait(false))
+            {
+                while (reader.TryRead(out var item))
+                {
+                    try
+                    {
+                        if (item.Chunk is { } chunk)
+                        {
+                            await stream.WriteAsync(chunk, context.CancellationToken).ConfigureAwait(false);
+                            _statistics.RecordSent(chunk.Payload.Length, chunk.CalculateSize());
+                            _metrics.RecordSent(chunk.Payload.Length);
+                        }
+
+                        item.Flushed?.TrySetResult();
+                    }
+                    finally
+                    {
+                        if (item.Pooled is not null)
+                            ArrayPool<byte>.Shared.Return(item.Pooled);
+                    }
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or InvalidOperationException or RpcException)
+        {
+            Fail(Failure(_closing ? "this rank is leaving the group" : ex.Message, ex));
+        }
+        finally
+        {
+            _served.TrySetResult();
+        }
+    }
+
+    /// <summary>Stops serving once what is queued is written (bounded by <paramref name="drain"/>).</summary>
+    public async Task CloseAsync(TimeSpan drain)
+    {
+        _closing = true;
+        _queue.Writer.TryComplete();
+        if (_attachments == 0)
+            return;
+        await Task.WhenAny(_served.Task, Task.Delay(drain)).ConfigureAwait(false);
+        Fail(Failure("this rank is leaving the group", null));
+    }
+
+    public void Fail(PeerFailedException failure)
+    {
+        if (Interlocked.CompareExchange(ref _failure, failure, null) is not null)
+            return;
+        _queue.Writer.TryComplete();
+        while (_queue.Reader.TryRead(out var item))
+        {
+            item.Flushed?.TrySetException(failure);
+            if (item.Pooled is not null)
+                ArrayPool<byte>.Shared.Return(item.Pooled);
+        }
+
+        if (!_closing)
+            _onFailure(failure);
+    }
+
+    private PeerFailedException Failure(string reason, Exception? inner) =>
+        new(_membership.RightRank, _membership.RightEndpoint,
+            $"Sending to rank {_membership.RightRank} at {_membership.RightEndpoint} in group '{_membership.GroupId}' failed: {reason}. " +
+            "That worker has stopped or the network between us is down; re-form the group without it.", inner);
+
+    private readonly record struct Outgoing(Chunk? Chunk, byte[]? Pooled, TaskCompletionSource? Flushed);
+}
