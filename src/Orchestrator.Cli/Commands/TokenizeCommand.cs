@@ -1,0 +1,51 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using Orchestrator.Data.Tokenizers;
+
+namespace Orchestrator.Cli.Commands;
+
+/// <summary>
+/// <c>orchestrator tokenize DATA_DIR</c>: standard input's raw bytes → one line of token ids, or with <c>--decode</c>
+/// ids → the exact bytes. Works on bytes, not text, so byte-level tokenizers round-trip anything.
+/// </summary>
+internal static class TokenizeCommand
+{
+    public static Command Create()
+    {
+        var data = new Argument<string>("data") { Description = "Data directory (or checkpoint) holding tokenizer.json" };
+        var decode = new Option<bool>("--decode") { Description = "Read space-separated ids and write the bytes they encode" };
+        var command = new Command("tokenize", "Encode standard input to token ids (or decode ids with --decode)") { data, decode };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var tokenizer = TokenizerStore.Load(parse.GetValue(data)!);
+            using var input = new MemoryStream();
+            await Console.OpenStandardInput().CopyToAsync(input, cancellationToken);
+            using var stdout = Console.OpenStandardOutput();
+            if (parse.GetValue(decode))
+            {
+                var ids = ParseIds(Encoding.ASCII.GetString(input.ToArray()), tokenizer.VocabSize);
+                stdout.Write(tokenizer.Decode(ids));
+            }
+            else
+            {
+                var ids = tokenizer.Encode(input.ToArray());
+                stdout.Write(Encoding.ASCII.GetBytes(string.Join(' ', ids) + "\n"));
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    private static int[] ParseIds(string text, int vocabSize)
+    {
+        var parts = text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+        var ids = new int[parts.Length];
+        for (var i = 0; i < parts.Length; i++)
+        {
+            if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out ids[i]) || ids[i] >= vocabSize)
+                throw new FormatException($"token #{i + 1} '{parts[i]}' is not an id in [0, {vocabSize}): pass the space-separated output of `tokenize`");
+        }
+        return ids;
+    }
+}

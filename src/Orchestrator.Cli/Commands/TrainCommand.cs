@@ -1,0 +1,64 @@
+using System.CommandLine;
+using Microsoft.Extensions.Logging;
+using Orchestrator.Cli.Embedded;
+using Orchestrator.Data;
+using Orchestrator.Training;
+using Orchestrator.Training.Checkpoints;
+using Orchestrator.Training.Distributed;
+
+namespace Orchestrator.Cli.Commands;
+
+/// <summary>
+/// <c>orchestrator train</c>: one process with <c>--workers 1</c>; with <c>--workers N</c> an in-process coordinator
+/// on loopback plus N worker processes exchanging gradients over gRPC, leaving the same run directory behind.
+/// </summary>
+internal static class TrainCommand
+{
+    public static Command Create()
+    {
+        var data = new Option<string>("--data") { Description = "Data directory written by `prepare`", Required = true };
+        var output = new Option<string>("--out") { Description = "Run directory (metrics.jsonl, checkpoints/)", Required = true };
+        var workers = new Option<int>("--workers") { Description = "Data-parallel worker processes on this machine", DefaultValueFactory = _ => 1 };
+        var resume = new Option<bool>("--resume") { Description = "Continue exactly from RUN_DIR/checkpoints/latest" };
+        var flags = new RunConfigFlags();
+        var command = new Command("train", "Train a model on a prepared dataset") { data, output, workers, resume };
+        foreach (var option in flags.All) command.Options.Add(option);
+
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var dataDir = Path.GetFullPath(parse.GetValue(data)!);
+            var runDir = Path.GetFullPath(parse.GetValue(output)!);
+            var workerCount = parse.GetValue(workers);
+            if (workerCount < 1) throw new InvalidRunConfigException($"--workers must be at least 1 (got {workerCount})");
+            var isResume = parse.GetValue(resume);
+
+            using var dataset = PreparedDataset.Open(dataDir);
+            var config = ResolveConfig(parse, flags, dataset, runDir, isResume);
+            if (config.Training.Threads == 0 && workerCount > 1)
+                config = config with { Training = config.Training with { Threads = Math.Max(1, Environment.ProcessorCount / workerCount) } };
+            config.Validate();
+            Directory.CreateDirectory(runDir);
+
+            if (workerCount > 1)
+            {
+                dataset.Dispose();
+                return await EmbeddedCluster.TrainAsync(config, dataDir, runDir, workerCount, isResume, cancellationToken);
+            }
+
+            using var loggers = ConsoleLogging.Create();
+            using var trainer = new Trainer(config, dataset, runDir, SingleProcessSynchronizer.Instance,
+                loggers.CreateLogger<Trainer>(), resume: isResume);
+            var result = await trainer.RunAsync(cancellationToken);
+            Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(result));
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>A resumed run starts from the configuration saved in its latest checkpoint, so `--resume` alone is enough.</summary>
+    private static RunConfig ResolveConfig(ParseResult parse, RunConfigFlags flags, PreparedDataset dataset, string runDir, bool resume)
+    {
+        var saved = resume && CheckpointStore.ForRun(runDir).Latest is { } latest ? Checkpoint.Load(latest).Config : null;
+        return flags.Resolve(parse, dataset.Meta.VocabSize, saved);
+    }
+}

@@ -1,0 +1,38 @@
+using System.CommandLine;
+using Orchestrator.Worker;
+
+namespace Orchestrator.Cli.Commands;
+
+/// <summary><c>orchestrator worker</c>: a training worker that joins a coordinator and trains whatever job it is assigned.</summary>
+internal static class WorkerCommand
+{
+    public static Command Create()
+    {
+        var defaults = new WorkerOptions();
+        var coordinator = new Option<string>("--coordinator") { Description = "Coordinator gateway HOST:PORT (comma-separated for several)", Required = true };
+        var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N (one worker per GPU)", DefaultValueFactory = _ => "cpu" };
+        var threads = new Option<int>("--threads") { Description = "libtorch threads (0 = the job's setting or all cores)" };
+        var workerId = new Option<string>("--worker-id") { Description = "Stable worker identity", DefaultValueFactory = _ => defaults.WorkerId };
+        var advertise = new Option<string>("--advertise-host") { Description = "Address peers use to reach this worker", DefaultValueFactory = _ => defaults.AdvertisedHost };
+        var port = new Option<int>("--port") { Description = "Port of this worker's collective gRPC service (0 = free port)" };
+        var exitAfterJob = new Option<bool>("--exit-after-job") { Description = "Exit when the first job this worker joins ends" };
+        var command = new Command("worker", "Run a training worker") { coordinator, device, threads, workerId, advertise, port, exitAfterJob };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            using var loggers = ConsoleLogging.Create();
+            var agent = new WorkerAgent(new WorkerOptions
+            {
+                Coordinator = parse.GetValue(coordinator)!,
+                Device = parse.GetValue(device)!,
+                Threads = parse.GetValue(threads),
+                WorkerId = parse.GetValue(workerId)!,
+                AdvertisedHost = parse.GetValue(advertise)!,
+                CollectivePort = parse.GetValue(port),
+                ExitAfterJob = parse.GetValue(exitAfterJob),
+            }, loggers);
+            await agent.RunAsync(cancellationToken);
+            return 0;
+        });
+        return command;
+    }
+}

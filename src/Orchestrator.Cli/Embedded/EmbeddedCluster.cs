@@ -1,0 +1,90 @@
+using Orchestrator.Cluster.Control;
+using Orchestrator.Cluster.Grains.Abstractions;
+using Orchestrator.Cluster.Hosting;
+using Orchestrator.Training;
+
+namespace Orchestrator.Cli.Embedded;
+
+/// <summary>
+/// <c>train --workers N</c> on one machine: the real distributed path in miniature. A coordinator (Orleans silo and
+/// control API) runs in this process on free loopback ports, N worker processes join it, the job is submitted through
+/// the control API and watched until it ends; then everything is shut down and the run directory is left behind.
+/// </summary>
+internal static class EmbeddedCluster
+{
+    private static readonly TimeSpan WorkerExitGrace = TimeSpan.FromSeconds(30);
+
+    public static async Task<int> TrainAsync(RunConfig config, string dataDir, string runDir, int workers, bool resume, CancellationToken cancellationToken)
+    {
+        var ports = FreePorts.Take(4);
+        await using var coordinator = CoordinatorHost.Create([], new Dictionary<string, string?>
+        {
+            ["Orchestrator:Coordinator:SiloPort"] = ports[0].ToString(),
+            ["Orchestrator:Coordinator:GatewayPort"] = ports[1].ToString(),
+            ["Orchestrator:Coordinator:ControlPort"] = ports[2].ToString(),
+            ["Orchestrator:Coordinator:HealthPort"] = ports[3].ToString(),
+            ["Logging:LogLevel:Default"] = "Warning",
+        });
+        await coordinator.StartAsync(cancellationToken);
+        Console.Error.WriteLine($"coordinator: gateway {coordinator.GatewayEndpoint}, control {coordinator.ControlAddress}; starting {workers} workers");
+
+        var processes = Enumerable.Range(0, workers).Select(i => WorkerProcess.Start($"worker-{i}",
+        [
+            "--coordinator", coordinator.GatewayEndpoint,
+            "--worker-id", $"local-{i}",
+            "--threads", config.Training.Threads.ToString(),
+            "--device", config.Training.Device,
+            "--exit-after-job",
+        ])).ToList();
+        try
+        {
+            using var control = ControlClient.Connect(coordinator.ControlAddress.ToString());
+            var jobId = $"train-{DateTime.UtcNow:yyyyMMdd-HHmmss}";
+            await control.SubmitAsync(new JobSpec
+            {
+                JobId = jobId,
+                DataDir = dataDir,
+                RunDir = runDir,
+                ConfigJson = config.ToJson(),
+                WorldSize = workers,
+                Resume = resume,
+            }, cancellationToken);
+
+            JobStatus? last = null;
+            await foreach (var status in control.WatchAsync(jobId, cancellationToken))
+            {
+                if (last?.State != status.State)
+                    Console.Error.WriteLine($"job {jobId}: {status.State}{(status.FailureReason is { } why ? $" ({why})" : "")}");
+                last = status;
+                if (status.State is JobState.Completed or JobState.Failed or JobState.Cancelled) break;
+                if (processes.FirstOrDefault(p => p.HasExited && p.ExitCode != 0) is { } dead && status.State is JobState.Pending or JobState.Forming)
+                    throw new InvalidOperationException($"{dead.Name} exited with code {dead.ExitCode} before the job formed; see its output above");
+            }
+
+            foreach (var process in processes)
+                if (!await process.WaitForExitAsync(WorkerExitGrace)) process.Kill();
+
+            if (last?.State != JobState.Completed)
+            {
+                Console.Error.WriteLine($"error: job {jobId} ended {last?.State}: {last?.FailureReason ?? "no reason reported"}");
+                return 1;
+            }
+            Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new
+            {
+                job = jobId,
+                state = last.State.ToString(),
+                steps = last.Step,
+                final_train_loss = last.LastLoss,
+                tokens_per_s = last.TokensPerSecond,
+                checkpoint = last.LatestCheckpoint?.Path,
+                workers,
+            }));
+            return 0;
+        }
+        finally
+        {
+            foreach (var process in processes) process.Dispose();
+            await coordinator.StopAsync(CancellationToken.None);
+        }
+    }
+}

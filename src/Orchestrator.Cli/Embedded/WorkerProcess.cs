@@ -1,0 +1,64 @@
+using System.Diagnostics;
+
+namespace Orchestrator.Cli.Embedded;
+
+/// <summary>
+/// A worker child process started by <c>train --workers N</c>: the same executable running <c>worker</c>, its output
+/// streamed line by line with a <c>[worker-i]</c> prefix so progress from every rank shows on one terminal.
+/// </summary>
+internal sealed class WorkerProcess : IDisposable
+{
+    private readonly Process _process;
+
+    private WorkerProcess(Process process) => _process = process;
+
+    public string Name { get; private init; } = "";
+    public int Id => _process.Id;
+    public bool HasExited => _process.HasExited;
+    public int ExitCode => _process.ExitCode;
+
+    public static WorkerProcess Start(string name, IEnumerable<string> arguments)
+    {
+        var info = SelfInvocation.StartInfo(["worker", .. arguments]);
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        info.UseShellExecute = false;
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        process.OutputDataReceived += (_, e) => Forward(name, e.Data, Console.Out);
+        process.ErrorDataReceived += (_, e) => Forward(name, e.Data, Console.Error);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return new WorkerProcess(process) { Name = name };
+    }
+
+    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    public void Kill()
+    {
+        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+    }
+
+    public void Dispose()
+    {
+        Kill();
+        _process.Dispose();
+    }
+
+    private static void Forward(string name, string? line, TextWriter writer)
+    {
+        if (line is not null) writer.WriteLine($"[{name}] {line}");
+    }
+}

@@ -1,0 +1,119 @@
+using Microsoft.Extensions.Logging;
+using Orchestrator.Cluster.Client;
+using Orchestrator.Cluster.Grains.Abstractions;
+using Orchestrator.Collective;
+using Orchestrator.Collective.Hosting;
+using Orchestrator.Data;
+using Orchestrator.Training;
+using Orchestrator.Training.Checkpoints;
+using Orchestrator.Training.Progress;
+using Orchestrator.Worker.Gradients;
+
+namespace Orchestrator.Worker;
+
+/// <summary>
+/// One worker's part in one attempt of one job: join the ring, train as its rank, report progress, checkpoints and
+/// the outcome to the job grain. Runs in the background; <see cref="Abandon"/> stops it at the next step boundary
+/// (a Stop directive, or a new assignment that supersedes this one).
+/// </summary>
+internal sealed class AssignmentRun(
+    WorkerAssignment assignment, WorkerOptions options, CoordinatorConnection coordinator, CollectiveServer collective,
+    ILoggerFactory loggers)
+{
+    private readonly CancellationTokenSource _abandon = new();
+    private readonly ILogger _logger = loggers.CreateLogger("Orchestrator.Worker");
+    private long _step;
+
+    public WorkerAssignment Assignment => assignment;
+    public long Step => Interlocked.Read(ref _step);
+    public Task Completion { get; private set; } = Task.CompletedTask;
+
+    public bool Started { get; private set; }
+
+    public bool Matches(WorkerAssignment other) => other.JobId == assignment.JobId && other.Attempt == assignment.Attempt;
+
+    public void Start(CancellationToken stopping)
+    {
+        Started = true;
+        var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, _abandon.Token);
+        Completion = Task.Run(() => RunAsync(linked.Token), CancellationToken.None)
+            .ContinueWith(_ => linked.Dispose(), TaskScheduler.Default);
+    }
+
+    public void Abandon() => _abandon.Cancel();
+
+    private async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var job = coordinator.Job(assignment.JobId);
+        try
+        {
+            var config = ParseConfig(assignment.ConfigJson);
+            if (options.Threads > 0) config = config with { Training = config.Training with { Threads = options.Threads } };
+            if (options.Device != "cpu") config = config with { Training = config.Training with { Device = options.Device } };
+            using var data = PreparedDataset.Open(assignment.DataDir);
+            var membership = new RingMembership($"{assignment.JobId}/{assignment.Attempt}", assignment.Rank,
+                assignment.PeerEndpoints.Select(e => new Uri(e)).ToArray());
+            await using var group = await collective.Node.JoinAsync(membership, cancellationToken);
+            using var trainer = new Trainer(config, data, assignment.RunDir, new CollectiveGradientSynchronizer(group),
+                loggers.CreateLogger<Trainer>(), new SynchronousProgress(p => Report(job, p)), assignment.Resume);
+            var result = await trainer.RunAsync(cancellationToken);
+            var final = new ProgressReport { Step = result.Steps, Loss = result.FinalTrainLoss ?? double.NaN, TokensPerSecond = result.TrainTokensPerSecond };
+            if (assignment.Rank == 0)
+            {
+                if (result.CheckpointDirectory is { } directory)
+                    await job.ReportCheckpointAsync(options.WorkerId, CheckpointRecordFor(directory, result));
+                await job.ReportCompletedAsync(options.WorkerId, final);
+            }
+            else
+            {
+                await job.ReportProgressAsync(options.WorkerId, final);
+            }
+            WorkerLog.AssignmentFinished(_logger, assignment.JobId, assignment.Rank, result.Steps);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            WorkerLog.AssignmentAbandoned(_logger, assignment.JobId, assignment.Rank);
+        }
+        catch (Exception e)
+        {
+            WorkerLog.AssignmentFailed(_logger, e, assignment.JobId, assignment.Rank, e.Message);
+            await job.ReportFailureAsync(options.WorkerId, $"{options.WorkerId} (rank {assignment.Rank}): {e.Message}");
+        }
+    }
+
+    private void Report(ITrainingJobGrain job, TrainingProgress progress)
+    {
+        Interlocked.Exchange(ref _step, progress.Step);
+        var report = new ProgressReport { Step = progress.Step, Loss = progress.Loss, TokensPerSecond = progress.TokensPerSecond };
+        _ = job.ReportProgressAsync(options.WorkerId, report).ContinueWith(
+            t => WorkerLog.ReportFailed(_logger, t.Exception!.GetBaseException().Message),
+            CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+    }
+
+    private static CheckpointRecord CheckpointRecordFor(string directory, TrainingResult result) => new()
+    {
+        Step = result.Steps,
+        Path = directory,
+        Sha256 = CheckpointManifest.Sha256Of(Path.Combine(directory, CheckpointManifest.FileName)),
+        ValLoss = result.FinalEvaluation?.Loss,
+    };
+
+    private static RunConfig ParseConfig(string json)
+    {
+        try
+        {
+            return System.Text.Json.JsonSerializer.Deserialize<RunConfig>(json)
+                   ?? throw new InvalidRunConfigException("the job's configuration is empty: submit a JSON object with \"model\" and \"training\"");
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new InvalidRunConfigException($"the job's configuration is not valid JSON ({e.Message}): fix the job spec's config");
+        }
+    }
+
+    /// <summary>Runs the callback on the reporting thread (unlike <see cref="Progress{T}"/>, which posts to the thread pool).</summary>
+    private sealed class SynchronousProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
+    }
+}

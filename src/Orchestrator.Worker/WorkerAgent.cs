@@ -1,0 +1,97 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using Orchestrator.Cluster.Client;
+using Orchestrator.Cluster.Grains.Abstractions;
+using Orchestrator.Collective.Hosting;
+
+namespace Orchestrator.Worker;
+
+/// <summary>
+/// The worker process: hosts its collective gRPC service, registers with the coordinator, heartbeats, and carries
+/// out the directives it gets back (prepare and run an assignment, stop it). The coordinator decides; the worker
+/// only ever acts on the latest directive, so a lost message is repaired by the next heartbeat.
+/// </summary>
+public sealed class WorkerAgent(WorkerOptions options, ILoggerFactory loggers)
+{
+    private readonly ILogger _logger = loggers.CreateLogger("Orchestrator.Worker");
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        options.Validate();
+        var bind = options.AdvertisedHost is "127.0.0.1" or "localhost" ? IPAddress.Loopback : IPAddress.Any;
+        await using var collective = await CollectiveServer.StartAsync(options.CollectivePort, bind, cancellationToken: cancellationToken);
+        var endpoint = new UriBuilder(collective.Endpoint) { Host = options.AdvertisedHost }.Uri;
+        await using var coordinator = await CoordinatorConnection.ConnectAsync(options.Coordinator, cancellationToken);
+        var me = coordinator.Worker(options.WorkerId);
+        await me.RegisterAsync(new WorkerInfo
+        {
+            Host = options.AdvertisedHost,
+            GrpcEndpoint = endpoint.ToString().TrimEnd('/'),
+            Device = options.Device,
+            Threads = options.Threads,
+            Pid = Environment.ProcessId,
+        });
+        WorkerLog.Registered(_logger, options.WorkerId, options.Coordinator, endpoint);
+
+        AssignmentRun? current = null;
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                var directive = await me.HeartbeatAsync(current?.Step ?? 0);
+                switch (directive.Kind)
+                {
+                    case WorkerDirectiveKind.Prepare or WorkerDirectiveKind.Run when directive.Assignment is { } assignment:
+                        if (current is null || !current.Matches(assignment))
+                        {
+                            await StopAsync(current);
+                            current = new AssignmentRun(assignment, options, coordinator, collective, loggers);
+                            WorkerLog.Assigned(_logger, assignment.JobId, assignment.Attempt, assignment.Rank, assignment.WorldSize);
+                            await coordinator.Job(assignment.JobId).ConfirmReadyAsync(options.WorkerId, assignment.Attempt);
+                        }
+                        if (directive.Kind == WorkerDirectiveKind.Run && current.Completion.IsCompleted && !current.Started)
+                            current.Start(cancellationToken);
+                        break;
+                    case WorkerDirectiveKind.Stop when current is not null && (directive.JobId is null || directive.JobId == current.Assignment.JobId):
+                        WorkerLog.StopRequested(_logger, directive.JobId, directive.Reason);
+                        await StopAsync(current);
+                        if (options.ExitAfterJob) return;
+                        current = null;
+                        break;
+                }
+
+                if (current is { Started: true, Completion.IsCompleted: true } && options.ExitAfterJob)
+                    return;
+                await Task.Delay(options.HeartbeatInterval, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            await StopAsync(current);
+            await UnregisterQuietly(me);
+        }
+    }
+
+    private static async Task StopAsync(AssignmentRun? run)
+    {
+        if (run is null) return;
+        run.Abandon();
+        await run.Completion;
+    }
+
+    private async Task UnregisterQuietly(IWorkerGrain me)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await me.UnregisterAsync().WaitAsync(timeout.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException or TimeoutException or OrleansException)
+        {
+            WorkerLog.ReportFailed(_logger, $"unregister: {e.Message}");
+        }
+    }
+}

@@ -1,0 +1,42 @@
+namespace Orchestrator.Worker;
+
+/// <summary>
+/// How a worker process joins a cluster. The same names are used by the <c>worker</c> CLI flags, the
+/// <c>Orchestrator:Worker</c> configuration section and the Helm values.
+/// </summary>
+public sealed record WorkerOptions
+{
+    /// <summary>The coordinator's Orleans gateway(s), <c>HOST:PORT[,HOST:PORT...]</c>.</summary>
+    public string Coordinator { get; init; } = "127.0.0.1:30000";
+
+    /// <summary>Stable identity; a restarted process with the same id replaces its previous incarnation.</summary>
+    public string WorkerId { get; init; } = $"{Environment.MachineName}-{Environment.ProcessId}";
+
+    /// <summary><c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>: one worker per GPU.</summary>
+    public string Device { get; init; } = "cpu";
+
+    /// <summary>libtorch threads for this worker (0 = one per processor); overrides the job's <c>threads</c>.</summary>
+    public int Threads { get; init; }
+
+    /// <summary>Address peers use to reach this worker's collective service (its gRPC endpoint).</summary>
+    public string AdvertisedHost { get; init; } = "127.0.0.1";
+
+    /// <summary>Port of the collective gRPC service; 0 picks a free one.</summary>
+    public int CollectivePort { get; init; }
+
+    /// <summary>Exit after the first job this worker takes part in ends (used by <c>train --workers N</c>).</summary>
+    public bool ExitAfterJob { get; init; }
+
+    /// <summary>How often the worker heartbeats and asks for its directive.</summary>
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Coordinator))
+            throw new ArgumentException("worker: --coordinator HOST:PORT is required (the coordinator's gateway)");
+        if (string.IsNullOrWhiteSpace(WorkerId))
+            throw new ArgumentException("worker: --worker-id must not be empty");
+        if (Threads < 0) throw new ArgumentException($"worker: --threads must be zero (all cores) or positive, got {Threads}");
+        if (CollectivePort is < 0 or > 65535) throw new ArgumentException($"worker: --port must be in 0..65535, got {CollectivePort}");
+    }
+}
