@@ -5,6 +5,7 @@ using Orchestrator.Training.Checkpoints;
 using Orchestrator.Training.Distributed;
 using Orchestrator.Training.Progress;
 using Orchestrator.Training.Tests.TestSupport;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Orchestrator.Training.Tests;
@@ -165,6 +166,20 @@ public sealed class TrainerTests : IDisposable
         var latest = Checkpoint.Load(_temp.Sub("observed"));
         Assert.Equal(20, latest.State.DataPosition);
         Assert.Equal(result.TokensSeen, latest.State.TokensSeen);
+    }
+
+    [Fact]
+    public async Task Steps_evaluations_and_checkpoints_leave_no_tensor_behind()
+    {
+        // Progress is reported on the training thread, where the dispose-scope statistics are kept.
+        var live = new List<long>();
+        var config = Config() with { Training = Config().Training with { MaxSteps = 12, LogInterval = 1, EvalInterval = 4, CheckpointInterval = 4 } };
+        await Train(config, "flat", progress: new SynchronousProgress(p =>
+        {
+            if (p.Evaluation is null) live.Add(DisposeScopeManager.Statistics.TensorStatistics.ThreadTotalLiveCount);
+        }));
+        Assert.Equal(12, live.Count);
+        Assert.True(live.Skip(1).Distinct().Count() == 1, $"live tensors after each step: {string.Join(", ", live)}");
     }
 
     [Fact]

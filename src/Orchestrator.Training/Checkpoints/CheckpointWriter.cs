@@ -102,14 +102,7 @@ public sealed class CheckpointWriter(string checkpointsDirectory)
 
     private static void WriteMoments(AdamW optimizer, Stream stream)
     {
-        var moments = optimizer.MomentsToCpu();
-        try
-        {
-            Safetensors.SaveStateDict(stream, moments, leaveOpen: true);
-        }
-        finally
-        {
-            foreach (var tensor in moments.Values) tensor.Dispose();
-        }
+        using var scope = NewDisposeScope();
+        Safetensors.SaveStateDict(stream, optimizer.MomentsToCpu(), leaveOpen: true);
     }
 }

@@ -81,14 +81,17 @@ public sealed class AdamW : IDisposable
         }
     }
 
-    /// <summary>The moments as CPU tensors named <c>{parameter}.exp_avg</c> and <c>{parameter}.exp_avg_sq</c>; the caller disposes them.</summary>
+    /// <summary>
+    /// The moments as CPU tensors named <c>{parameter}.exp_avg</c> and <c>{parameter}.exp_avg_sq</c>. Call it inside a
+    /// dispose scope: the tensors (copies, or views when the model is on the CPU) belong to it.
+    /// </summary>
     public Dictionary<string, Tensor> MomentsToCpu()
     {
         var moments = new Dictionary<string, Tensor>(2 * _slots.Length);
         foreach (var slot in _slots)
         {
-            moments[slot.Name + ".exp_avg"] = slot.ExpAvg.detach().cpu().contiguous().DetachFromDisposeScope();
-            moments[slot.Name + ".exp_avg_sq"] = slot.ExpAvgSq.detach().cpu().contiguous().DetachFromDisposeScope();
+            moments[slot.Name + ".exp_avg"] = slot.ExpAvg.detach().cpu().contiguous();
+            moments[slot.Name + ".exp_avg_sq"] = slot.ExpAvgSq.detach().cpu().contiguous();
         }
         return moments;
     }

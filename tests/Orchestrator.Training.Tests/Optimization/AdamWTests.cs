@@ -61,8 +61,7 @@ public sealed class AdamWTests
         using (no_grad()) restored.copy_(original);
 
         using var second = new AdamW([("w", restored)], Beta1, Beta2, Eps, WeightDecay);
-        var moments = first.MomentsToCpu();
-        second.Restore(moments, first.StepCount, "test");
+        using (NewDisposeScope()) second.Restore(first.MomentsToCpu(), first.StepCount, "test");
         original.grad = tensor(MatrixGrads[1]).reshape(2, 2);
         restored.grad = tensor(MatrixGrads[1]).reshape(2, 2);
         first.Step(Lr);
