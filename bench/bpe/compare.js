@@ -18,16 +18,23 @@ const now = () => performance.timeOrigin + performance.now();
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 const lastJson = (text) => JSON.parse(text.trim().split('\n').filter((l) => l.startsWith('{')).pop());
 
+// CPU seconds (user + sys) of a whole process, from GNU time: unlike wall time it barely moves with machine load.
+const TIME = '/usr/bin/time';
+const cpuSeconds = (text) => {
+  const m = /^CPU ([\d.]+) ([\d.]+)$/m.exec(text);
+  return m ? Number(m[1]) + Number(m[2]) : NaN;
+};
+
 function ours(args) {
-  const run = spawnSync('dotnet', [dll, ...args], { encoding: 'utf8' });
+  const run = spawnSync(TIME, ['-f', 'CPU %U %S', 'dotnet', dll, ...args], { encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`BpeBench ${args.join(' ')} failed:\n${run.stderr}`);
-  return lastJson(run.stdout);
+  return { ...lastJson(run.stdout), cpu: cpuSeconds(run.stderr) };
 }
 
 // Runs hf_train.js on a pseudo-terminal (so the Rust trainer draws its progress bars) and timestamps every redraw.
 function hf(files) {
   const quote = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
-  const command = ['node', path.join(__dirname, 'hf_train.js'), ...files].map(quote).join(' ');
+  const command = [TIME, '-f', 'CPU %U %S', 'node', path.join(__dirname, 'hf_train.js'), ...files].map(quote).join(' ');
   return new Promise((resolve, reject) => {
     const child = spawn('script', ['-qfec', command, '/dev/null'], { stdio: ['ignore', 'pipe', 'inherit'] });
     let pending = '';
@@ -54,7 +61,7 @@ function hf(files) {
         const [pos, len] = [Number(m[1]), Number(m[2])];
         if (pos <= len && (len === HF_DEFAULT_VOCAB || pos === len)) merges.push({ at, pos });
       }
-      resolve({ ...result, start, phaseStart, merges });
+      resolve({ ...result, cpu: cpuSeconds(lines.map((l) => l.text).join('\n')), start, phaseStart, merges });
     });
   });
 }
@@ -75,7 +82,7 @@ function hfSecondsTo(run, target) {
 async function main() {
   const rows = [];
   for (const corpus of corpora) {
-    const times = Object.fromEntries(vocabs.map((v) => [v, { ours: [], hf: [], oursVocab: 0, hfVocab: 0 }]));
+    const times = Object.fromEntries(vocabs.map((v) => [v, { ours: [], hf: [], oursCpu: [], hfCpu: [], oursVocab: 0, hfVocab: 0 }]));
     for (let r = 0; r < repeats; r++) {
       const run = await hf(corpus.files);
       for (const vocab of vocabs) {
@@ -87,6 +94,8 @@ async function main() {
         t.hfVocab = vocab >= HF_DEFAULT_VOCAB ? run.vocab_size : reached;
         const mine = ours(['train', String(vocab), ...corpus.files]);
         t.ours.push(mine.seconds);
+        t.oursCpu.push(mine.cpu);
+        t.hfCpu.push(run.cpu);
         t.oursVocab = mine.vocab_size;
       }
       process.stderr.write(`${corpus.name}: run ${r + 1}/${repeats} done\n`);
@@ -94,13 +103,15 @@ async function main() {
     for (const vocab of vocabs) {
       const t = times[vocab];
       const [o, h] = [median(t.ours), median(t.hf)];
-      rows.push(`| ${corpus.name} | ${vocab} | ${o.toFixed(2)} | ${h.toFixed(2)} | ${(o / h).toFixed(2)} | ${t.oursVocab} / ${t.hfVocab} |`);
+      // HF's process always trains to 30000, so its CPU time is only comparable on the full-size rows.
+      const hfCpu = vocab >= HF_DEFAULT_VOCAB ? median(t.hfCpu).toFixed(2) : '–';
+      rows.push(`| ${corpus.name} | ${vocab} | ${o.toFixed(2)} | ${h.toFixed(2)} | **${(o / h).toFixed(2)}** | ${t.oursVocab} / ${t.hfVocab} | ${median(t.oursCpu).toFixed(2)} / ${hfCpu} |`);
     }
   }
 
   console.log(`Training (median of ${repeats} fresh processes each; seconds from reading the files to a trained vocabulary):\n`);
-  console.log('| corpus | vocab | ours s | HF s | ratio ours/HF | vocab reached ours / HF |');
-  console.log('|---|---:|---:|---:|---:|---:|');
+  console.log('| corpus | vocab | ours s | HF s | ratio ours/HF | vocab reached ours / HF | process CPU s ours / HF |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
   rows.forEach((row) => console.log(row));
 
   console.log('\nEncoding with ParallelEncoder (one document; best of 3 after a warm-up; MB of UTF-8 input per second):\n');

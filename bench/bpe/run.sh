@@ -15,6 +15,7 @@ mkdir -p "$cache" "$repo/bench/out"
 
 [ -f "$shakespeare" ] || { echo "run.sh: tinyshakespeare not found at $shakespeare" >&2; exit 1; }
 command -v script >/dev/null || { echo "run.sh: 'script' (util-linux) is needed to show HF's progress bars" >&2; exit 1; }
+[ -x /usr/bin/time ] || { echo "run.sh: GNU time (/usr/bin/time, Debian package time) is needed for CPU seconds" >&2; exit 1; }
 
 # Hugging Face tokenizers, pinned in package.json (0.23.2 ships its Linux binary inside the package and runs on Node 20).
 if [ ! -d "$here/node_modules/tokenizers" ]; then
