@@ -40,4 +40,19 @@ public sealed class BpeLibraryTests
         Assert.Single(ids, endOfText);
         Assert.Equal("ROMEO:<|endoftext|>JULIET:", Encoding.UTF8.GetString(tokenizer.Decode(ids)));
     }
+
+    [Fact]
+    public void On_text_not_seen_in_training_the_library_still_encodes_in_the_trainers_merge_order()
+    {
+        // Rank-of-bytes encoding (tiktoken) and merge-order encoding can only differ where pieces split in ways training
+        // never produced; unseen text is where that would show.
+        int half = TinyShakespeare.IndexOf("\n\n", TinyShakespeare.Length / 2, StringComparison.Ordinal);
+        var vocabulary = Orchestrator.Data.Tokenizers.Bpe.BpeTrainer.Train([TinyShakespeare[..half]], 8000, [TokenizerKind.EndOfText]);
+        var unseen = TinyShakespeare[half..] + string.Concat(HostileTexts().Where(t => !t.Contains("<|")));
+
+        var libraryIds = TokenizerFactory.FromBpe(vocabulary).Encode(Utf8(unseen));
+
+        Assert.Equal(0, vocabulary.SkippedDuplicatePairs);
+        Assert.Equal(new MergeOrderEncoder(vocabulary).Encode(unseen), libraryIds);
+    }
 }
