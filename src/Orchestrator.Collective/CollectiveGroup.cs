@@ -30,6 +30,7 @@ public sealed class CollectiveGroup : IAsyncDisposable
     private IncomingLink? _incoming;
     private bool _connected;
     private long _nextOperation;
+    private int _inFlight;
     private ExceptionDispatchInfo? _fault;
     private int _disposed;
 
@@ -188,6 +189,7 @@ public sealed class CollectiveGroup : IAsyncDisposable
         deadline.CancelAfter(_options.OperationTimeout);
         var context = new OperationContext(this, _outgoing, operation, kind, elements, _inbox.Open(operation), deadline.Token);
         var succeeded = false;
+        Interlocked.Increment(ref _inFlight);
         try
         {
             var result = await body(context).ConfigureAwait(false);
@@ -219,6 +221,7 @@ public sealed class CollectiveGroup : IAsyncDisposable
         }
         finally
         {
+            Interlocked.Decrement(ref _inFlight);
             _inbox.Close(operation);
             var elapsed = Stopwatch.GetTimestamp() - started;
             Statistics.RecordOperation(elapsed);
@@ -248,8 +251,10 @@ public sealed class CollectiveGroup : IAsyncDisposable
         var captured = ExceptionDispatchInfo.Capture(failure);
         if (Interlocked.CompareExchange(ref _fault, captured, null) is not null)
             return;
-        if (failure is not CollectiveAbortedException || _disposed == 0)
+        if (Volatile.Read(ref _inFlight) > 0)
             CollectiveLog.Faulted(_logger, failure, GroupId, Rank);
+        else if (_disposed == 0)
+            CollectiveLog.FaultedWhileIdle(_logger, GroupId, Rank, failure.Message);
         _inbox.Fail(failure);
 
     }

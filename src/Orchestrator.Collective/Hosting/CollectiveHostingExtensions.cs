@@ -1,8 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using Orchestrator.Collective.Telemetry;
 using Orchestrator.Collective.Transport;
 
@@ -15,9 +13,9 @@ namespace Orchestrator.Collective.Hosting;
 public static class CollectiveHostingExtensions
 {
     /// <summary>
-    /// Registers <see cref="CollectiveNode"/>, the peer gRPC service and its limits, and raises Kestrel's HTTP/2
-    /// flow-control windows to <see cref="CollectiveOptions.Http2WindowBytes"/> (they apply to the whole host).
-    /// Options are validated at start.
+    /// Registers <see cref="CollectiveNode"/> and the peer gRPC service with message limits sized for chunks.
+    /// Options are validated at start. Nothing else about the host's Kestrel is changed: the ring's bulk data flows
+    /// from this server to the neighbour's client, whose receive window the library sets itself.
     /// </summary>
     public static IServiceCollection AddCollective(this IServiceCollection services, Action<CollectiveOptions>? configure = null)
     {
@@ -37,7 +35,6 @@ public static class CollectiveHostingExtensions
             grpc.MaxSendMessageSize = CollectiveOptions.MaxChunkBytes + CollectiveOptions.MessageOverheadBytes;
             grpc.MaxReceiveMessageSize = 1 << 20;
         });
-        services.AddSingleton<IConfigureOptions<KestrelServerOptions>, RaiseHttp2Windows>();
         services.AddSingleton<CollectiveMetrics>();
         services.AddSingleton<CollectiveNode>();
         return services;
@@ -47,18 +44,5 @@ public static class CollectiveHostingExtensions
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         return endpoints.MapGrpcService<CollectivePeerService>();
-    }
-
-    private sealed class RaiseHttp2Windows(IOptions<CollectiveOptions> collective) : IConfigureOptions<KestrelServerOptions>
-    {
-        public void Configure(KestrelServerOptions options)
-        {
-            var window = collective.Value.Http2WindowBytes;
-            var http2 = options.Limits.Http2;
-            if (http2.InitialConnectionWindowSize < window)
-                http2.InitialConnectionWindowSize = window;
-            if (http2.InitialStreamWindowSize < window)
-                http2.InitialStreamWindowSize = window;
-        }
     }
 }

@@ -17,8 +17,12 @@ internal static partial class CollectiveLog
     [LoggerMessage(4, LogLevel.Debug, "Group {GroupId}: operation {Operation} ({Kind}, {Elements} elements) took {ElapsedMs:F2} ms")]
     public static partial void OperationCompleted(ILogger logger, string groupId, ulong operation, string kind, long elements, double elapsedMs);
 
-    [LoggerMessage(5, LogLevel.Error, "Group {GroupId} (rank {Rank}) failed and is unusable")]
+    [LoggerMessage(5, LogLevel.Error, "Group {GroupId} (rank {Rank}) failed during an operation and is unusable")]
     public static partial void Faulted(ILogger logger, Exception exception, string groupId, int rank);
+
+    // A neighbour leaving between operations is how a job normally ends; it only matters if more work follows.
+    [LoggerMessage(8, LogLevel.Information, "Group {GroupId} (rank {Rank}) is no longer usable: {Reason}")]
+    public static partial void FaultedWhileIdle(ILogger logger, string groupId, int rank, string reason);
 
     [LoggerMessage(6, LogLevel.Information, "Left group {GroupId} (rank {Rank}) after {Operations} operations, {PayloadBytesSent} payload bytes sent")]
     public static partial void Closed(ILogger logger, string groupId, int rank, long operations, long payloadBytesSent);

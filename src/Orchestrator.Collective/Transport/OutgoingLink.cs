@@ -15,8 +15,9 @@ namespace Orchestrator.Collective.Transport;
 /// </summary>
 internal sealed class OutgoingLink
 {
-    // Two readers: the serving loop, and Fail draining what will never be written.
-    private static readonly UnboundedChannelOptions QueueOptions = new() { SingleReader = false, SingleWriter = false };
+    // One reader at a time (the serving loop, or a drain under _drainGate once it has stopped): the single-consumer
+    // queue avoids a lock that producers and the loop would otherwise fight over for every chunk.
+    private static readonly UnboundedChannelOptions QueueOptions = new() { SingleReader = true, SingleWriter = false };
 
     private readonly RingMembership _membership;
     private readonly Channel<Outgoing> _queue = Channel.CreateUnbounded<Outgoing>(QueueOptions);
@@ -25,8 +26,10 @@ internal sealed class OutgoingLink
     private readonly CollectiveStatistics _statistics;
     private readonly CollectiveMetrics _metrics;
     private readonly Action<CollectiveException> _onFailure;
+    private readonly Lock _drainGate = new();
     private PeerFailedException? _failure;
     private int _attachments;
+    private int _serving;
     private volatile bool _closing;
 
     public OutgoingLink(RingMembership membership, CollectiveStatistics statistics, CollectiveMetrics metrics,
@@ -67,10 +70,13 @@ internal sealed class OutgoingLink
             throw PeerHandshake.Refuse($"Rank {_membership.Rank} of group '{_membership.GroupId}' already streams to rank " +
                                        $"{_membership.RightRank}; a group incarnation serves exactly one link. Join with a new GroupId after a restart.");
         await context.WriteResponseHeadersAsync(new Metadata()).ConfigureAwait(false);
+        Interlocked.Exchange(ref _serving, 1); // a full fence: Fail and this loop must see each other's write
         _attached.TrySetResult();
         var reader = _queue.Reader;
         try
         {
+            if (_failure is not null)
+                return;
             while (await reader.WaitToReadAsync(context.CancellationToken).ConfigureAwait(false))
             {
                 while (reader.TryRead(out var item))
@@ -100,6 +106,9 @@ internal sealed class OutgoingLink
         }
         finally
         {
+            Volatile.Write(ref _serving, 0);
+            if (_failure is { } failure)
+                Drain(failure);
             _served.TrySetResult();
         }
     }
@@ -120,15 +129,25 @@ internal sealed class OutgoingLink
         if (Interlocked.CompareExchange(ref _failure, failure, null) is not null)
             return;
         _queue.Writer.TryComplete();
-        while (_queue.Reader.TryRead(out var item))
-        {
-            item.Flushed?.TrySetException(failure);
-            if (item.Pooled is not null)
-                ArrayPool<byte>.Shared.Return(item.Pooled);
-        }
+        if (Volatile.Read(ref _serving) == 0)
+            Drain(failure); // otherwise the serving loop drains as it stops
 
         if (!_closing)
             _onFailure(failure);
+    }
+
+    // Fails what will never be written: flush waiters learn why, pooled buffers go back.
+    private void Drain(PeerFailedException failure)
+    {
+        lock (_drainGate)
+        {
+            while (_queue.Reader.TryRead(out var item))
+            {
+                item.Flushed?.TrySetException(failure);
+                if (item.Pooled is not null)
+                    ArrayPool<byte>.Shared.Return(item.Pooled);
+            }
+        }
     }
 
     private PeerFailedException Failure(string reason, Exception? inner) =>

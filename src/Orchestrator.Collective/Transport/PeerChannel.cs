@@ -16,6 +16,8 @@ internal static class PeerChannel
         var handler = new SocketsHttpHandler
         {
             EnableMultipleHttp2Connections = false,
+            // The ring's data arrives on this side, so this window is the one that paces the neighbour's sending.
+            InitialHttp2StreamWindowSize = options.Http2WindowBytes,
             KeepAlivePingDelay = TimeSpan.FromSeconds(15),
             KeepAlivePingTimeout = TimeSpan.FromSeconds(20),
             KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,

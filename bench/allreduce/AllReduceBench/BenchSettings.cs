@@ -1,0 +1,36 @@
+using System.Globalization;
+
+namespace AllReduceBench;
+
+/// <summary>What to measure; the same flags reach every worker so all ranks run the same schedule.</summary>
+internal sealed record BenchSettings(int[] WorldSizes, int[] SizesMiB, int ChunkBytes, bool Bf16, double Seconds)
+{
+    public static BenchSettings Parse(string[] args)
+    {
+        var settings = new BenchSettings([2, 4], [1, 4, 16, 64, 256], new Orchestrator.Collective.CollectiveOptions().ChunkBytes, false, 3.0);
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
+            settings = args[i] switch
+            {
+                "--world" => settings with { WorldSizes = Ints(Next()) },
+                "--sizes-mib" => settings with { SizesMiB = Ints(Next()) },
+                "--chunk-bytes" => settings with { ChunkBytes = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--bf16" => settings with { Bf16 = true },
+                "--seconds" => settings with { Seconds = double.Parse(Next(), CultureInfo.InvariantCulture) },
+                _ => settings,
+            };
+        }
+
+        return settings;
+    }
+
+    public string[] ToArgs() =>
+    [
+        "--world", string.Join(',', WorldSizes), "--sizes-mib", string.Join(',', SizesMiB),
+        "--chunk-bytes", ChunkBytes.ToString(CultureInfo.InvariantCulture),
+        "--seconds", Seconds.ToString(CultureInfo.InvariantCulture), .. Bf16 ? new[] { "--bf16" } : [],
+    ];
+
+    private static int[] Ints(string list) => list.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+}
