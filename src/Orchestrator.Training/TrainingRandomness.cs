@@ -32,9 +32,13 @@ public static class TrainingRandomness
         random.set_rng_state(state);
     }
 
+    private static readonly bool HasCuda = cuda.is_available();
+
     private static void Reseed(long seed)
     {
-        // manual_seed seeds the CPU and every CUDA generator; the returned handle is a reference we do not keep.
+        // TorchSharp's manual_seed seeds the CPU generator (the returned handle is a reference we do not keep);
+        // CUDA's generators, which drive dropout on the GPU, are seeded separately.
         using var generator = manual_seed(seed);
+        if (HasCuda) cuda.manual_seed_all(seed);
     }
 }

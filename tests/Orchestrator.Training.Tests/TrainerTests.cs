@@ -156,6 +156,7 @@ public sealed class TrainerTests : IDisposable
         Assert.All(eval, l => Assert.True(l.GetProperty("bits_per_byte").GetDouble() > 0));
         Assert.Equal(6, reports.Count);
         Assert.Equal(2, reports.Count(r => r.Evaluation is not null));
+        Assert.All(reports, r => Assert.True(r.TokensPerSecond > 0, $"report at step {r.Step} says {r.TokensPerSecond} tokens/s"));
         Assert.True(train[^1].GetProperty("loss").GetDouble() < train[0].GetProperty("loss").GetDouble());
 
         var store = CheckpointStore.ForRun(_temp.Sub("observed"));
@@ -180,6 +181,21 @@ public sealed class TrainerTests : IDisposable
         }));
         Assert.Equal(12, live.Count);
         Assert.True(live.Skip(1).Distinct().Count() == 1, $"live tensors after each step: {string.Join(", ", live)}");
+    }
+
+    [Fact]
+    public async Task Cancellation_stops_at_the_next_step_boundary()
+    {
+        using var cancel = new CancellationTokenSource();
+        var config = Config() with { Training = Config().Training with { LogInterval = 1 } };
+        using var trainer = new Trainer(config, _data, _temp.Sub("cancelled"), SingleProcessSynchronizer.Instance, new ListLogger(),
+            new SynchronousProgress(p => { if (p.Step == 3) cancel.Cancel(); }));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => trainer.RunAsync(cancel.Token));
+
+        var steps = File.ReadAllLines(Path.Combine(_temp.Sub("cancelled"), MetricsFile.FileName))
+            .Select(l => JsonDocument.Parse(l).RootElement.GetProperty("step").GetInt64());
+        Assert.Equal([1L, 2, 3], steps);
     }
 
     [Fact]

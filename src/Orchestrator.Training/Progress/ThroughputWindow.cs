@@ -9,6 +9,8 @@ internal sealed class ThroughputWindow(long startStep)
     private long _startStep = startStep;
     private double _seconds;
     private long _tokens;
+    private double _lastSecondsPerStep;
+    private double _lastTokensPerSecond;
 
     public void Add(double stepSeconds, long tokens)
     {
@@ -18,8 +20,12 @@ internal sealed class ThroughputWindow(long startStep)
 
     public TrainingProgress Report(Checkpoints.TrainerState state, long maxSteps, StepOutcome outcome, double learningRate, TimeSpan elapsed)
     {
-        var steps = Math.Max(1, state.Step - _startStep);
-        var secondsPerStep = _seconds / steps;
+        // Right after a restart (an evaluation report follows a step report) the last full window speaks for the run.
+        if (_seconds > 0)
+        {
+            _lastSecondsPerStep = _seconds / Math.Max(1, state.Step - _startStep);
+            _lastTokensPerSecond = _tokens / _seconds;
+        }
         return new TrainingProgress
         {
             Step = state.Step,
@@ -27,10 +33,10 @@ internal sealed class ThroughputWindow(long startStep)
             Loss = outcome.Loss,
             LearningRate = learningRate,
             GradNorm = outcome.GradNorm,
-            TokensPerSecond = _seconds > 0 ? _tokens / _seconds : 0,
+            TokensPerSecond = _lastTokensPerSecond,
             TokensSeen = state.TokensSeen,
             ElapsedSeconds = elapsed.TotalSeconds,
-            EtaSeconds = secondsPerStep * (maxSteps - state.Step),
+            EtaSeconds = _lastSecondsPerStep * (maxSteps - state.Step),
             SkippedSteps = state.SkippedSteps,
         };
     }
