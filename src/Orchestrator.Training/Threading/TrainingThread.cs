@@ -21,7 +21,18 @@ internal sealed class TrainingThread : SynchronizationContext
         return completion.Task;
     }
 
-    public override void Post(SendOrPostCallback d, object? state) => _queue.Add((d, state));
+    public override void Post(SendOrPostCallback d, object? state)
+    {
+        try
+        {
+            _queue.Add((d, state));
+        }
+        catch (InvalidOperationException) when (_queue.IsAddingCompleted)
+        {
+            // The loop has finished; a straggler that captured this context (a progress reporter, say) runs on the pool.
+            ThreadPool.QueueUserWorkItem(s => d(s), state);
+        }
+    }
 
     public override void Send(SendOrPostCallback d, object? state)
     {
