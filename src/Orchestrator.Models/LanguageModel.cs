@@ -28,6 +28,28 @@ public abstract class LanguageModel : nn.Module<Tensor, Tensor>
     /// </summary>
     public abstract Tensor ForwardIncremental(Tensor idx, DecodingState state);
 
+    /// <summary>
+    /// Creates empty decoding states for <paramref name="slotCount"/> independent sequences that
+    /// <see cref="ForwardSlots"/> advances together. The base implementation keeps one state per sequence and advances
+    /// them one by one; model families override it with a truly batched one.
+    /// </summary>
+    public virtual DecodingSlots CreateDecodingSlots(int slotCount, Device device) => new SequentialDecodingSlots(this, slotCount, device);
+
+    /// <summary>
+    /// Feeds several sequences at once: row <c>b</c> of <c>idx (B, T)</c> holds <c>tokenCounts[b]</c> new tokens for
+    /// <c>slots[b]</c>, right-padded to <c>T</c> with any valid id. Returns logits <c>(B, T, V)</c> whose row <c>b</c>
+    /// equals <see cref="ForwardIncremental"/> of that sequence alone in its first <c>tokenCounts[b]</c> positions
+    /// (the padded positions are meaningless). Each slot grows by its count. Inference only: runs without autograd.
+    /// </summary>
+    public virtual Tensor ForwardSlots(Tensor idx, IReadOnlyList<int> tokenCounts, IReadOnlyList<int> slots, DecodingSlots state)
+    {
+        if (state is not SequentialDecodingSlots sequential)
+            throw new ArgumentException($"{GetType().Name} decodes slots created by its own CreateDecodingSlots, not {state.GetType().Name}.", nameof(state));
+        sequential.CheckBatch(idx, tokenCounts, slots);
+        using var noGrad = no_grad();
+        return sequential.Forward(idx, tokenCounts, slots);
+    }
+
     /// <summary>Number of segments; <c>forward(x)</c> equals applying segments 0..SegmentCount-1 in order.</summary>
     public abstract int SegmentCount { get; }
 

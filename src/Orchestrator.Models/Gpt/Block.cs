@@ -36,4 +36,11 @@ public sealed class Block : nn.Module<Tensor, Tensor>
         x = x + attn.ForwardCached(ln_1.forward(x), cache, layer);
         return x + mlp.forward(ln_2.forward(x));
     }
+
+    /// <summary>The same layer for a batch of sequences in <paramref name="cache"/>'s slots (see <see cref="GptModel.ForwardSlots"/>).</summary>
+    internal Tensor ForwardSlots(Tensor x, KvCacheSlots cache, int layer, SlotBatch batch)
+    {
+        x = x + attn.ForwardSlots(ln_1.forward(x), cache, layer, batch);
+        return x + mlp.forward(ln_2.forward(x));
+    }
 }

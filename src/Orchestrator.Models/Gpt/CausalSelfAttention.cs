@@ -54,6 +54,17 @@ public sealed class CausalSelfAttention : nn.Module<Tensor, Tensor>
         return Attend(q, keys, values, mask, causal: false, x.shape);
     }
 
+    /// <summary>
+    /// Attends each row of <c>x (B, T, C)</c> to its own sequence's cached tokens and its new ones, with the padded
+    /// cache and mask of <paramref name="batch"/>, after storing the rows' real keys and values in <paramref name="cache"/>.
+    /// </summary>
+    internal Tensor ForwardSlots(Tensor x, KvCacheSlots cache, int layer, SlotBatch batch)
+    {
+        var (q, k, v) = Project(x);
+        var (keys, values) = cache.Append(layer, k, v, batch); // (B, nh, Lk, hs)
+        return Attend(q, keys, values, batch.Mask, causal: false, x.shape);
+    }
+
     private (Tensor Q, Tensor K, Tensor V) Project(Tensor x)
     {
         var (batch, time) = (x.shape[0], x.shape[1]);

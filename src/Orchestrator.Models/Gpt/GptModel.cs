@@ -107,6 +107,32 @@ public sealed class GptModel : LanguageModel
         return lm_head.forward(ln_f.forward(x));
     }
 
+    /// <summary>A slotted KV cache sized to <c>block_size</c> per sequence, in the dtype of the model's weights.</summary>
+    public override DecodingSlots CreateDecodingSlots(int slotCount, Device device)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(slotCount);
+        return new KvCacheSlots(Config.NLayer, slotCount, Config.NHead, Config.BlockSize, Config.NEmbd / Config.NHead, ParameterType, device);
+    }
+
+    /// <summary>
+    /// One forward for every row: the matmuls run on the whole <c>(B, T)</c> batch and attention reads each row's own
+    /// slot of the padded cache under a mask. Inference only; throws when a slot would exceed block_size.
+    /// </summary>
+    public override Tensor ForwardSlots(Tensor idx, IReadOnlyList<int> tokenCounts, IReadOnlyList<int> slots, DecodingSlots state)
+    {
+        if (state is not KvCacheSlots cache)
+            throw new ArgumentException($"GptModel decodes slots created by its CreateDecodingSlots (KvCacheSlots), not {state.GetType().Name}.", nameof(state));
+        cache.CheckBatch(idx, tokenCounts, slots);
+        using var noGrad = no_grad();
+        var batch = cache.Prepare(tokenCounts, slots, (int)idx.shape[1], idx.device);
+        // (B, T, C) + (B, T, C): each row starts at its own slot's length
+        var x = drop.forward(wte.forward(idx) + wpe.forward(batch.Positions));
+        for (var layer = 0; layer < Config.NLayer; layer++)
+            x = h[layer].ForwardSlots(x, cache, layer, batch);
+        cache.Commit(batch);
+        return lm_head.forward(ln_f.forward(x));
+    }
+
     private Tensor Embed(Tensor idx, long firstPosition)
     {
         var time = idx.shape[1];

@@ -99,6 +99,43 @@ public sealed class RecurrentLanguageModel : LanguageModel
         return ForwardSegment(2, output);
     }
 
+    /// <summary>Zero states for <paramref name="slotCount"/> sequences, in the dtype of the model's weights.</summary>
+    public override DecodingSlots CreateDecodingSlots(int slotCount, Device device)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(slotCount);
+        var (hidden, cell) = ZeroState(slotCount, ParameterType, device);
+        return new RecurrentStateSlots(hidden, cell);
+    }
+
+    /// <summary>
+    /// Rows that feed the same number of tokens share one call of the recurrent stack (every row of a decoding step
+    /// feeds one token, so a step is one call); a recurrence cannot skip padding, so rows of other lengths go in their own call.
+    /// </summary>
+    public override Tensor ForwardSlots(Tensor idx, IReadOnlyList<int> tokenCounts, IReadOnlyList<int> slots, DecodingSlots state)
+    {
+        if (state is not RecurrentStateSlots states)
+            throw new ArgumentException($"RecurrentLanguageModel decodes slots created by its CreateDecodingSlots (RecurrentStateSlots), not {state.GetType().Name}.", nameof(state));
+        states.CheckBatch(idx, tokenCounts, slots);
+        using var noGrad = no_grad();
+        var time = idx.shape[1];
+        Tensor? logits = null; // (B, T, V)
+        foreach (var group in Enumerable.Range(0, slots.Count).GroupBy(row => tokenCounts[row]))
+        {
+            var rows = tensor(group.Select(row => (long)row).ToArray(), device: idx.device);
+            var groupSlots = group.Select(row => slots[row]).ToArray();
+            var slotIndex = tensor(groupSlots.Select(slot => (long)slot).ToArray(), device: idx.device);
+            var count = group.Key;
+            var x = ForwardSegment(0, idx.index_select(0, rows).narrow(1, 0, count)); // (G, count, C)
+            var (output, hidden, cell) = Run(x, states.Gather(slotIndex));
+            states.Scatter(slotIndex, groupSlots, hidden, cell, count);
+            var groupLogits = ForwardSegment(2, output); // (G, count, V)
+            if (count < time) groupLogits = nn.functional.pad(groupLogits, [0, 0, 0, time - count]);
+            logits ??= zeros([idx.shape[0], time, groupLogits.shape[2]], groupLogits.dtype, idx.device);
+            logits.index_copy_(0, rows, groupLogits);
+        }
+        return logits!;
+    }
+
     private (Tensor Hidden, Tensor? Cell) ZeroState(long batchSize, ScalarType dtype, Device device)
     {
         // (n_layer, B, n_embd) for each of hidden and cell state

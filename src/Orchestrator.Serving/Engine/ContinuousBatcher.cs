@@ -1,0 +1,341 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Orchestrator.Data.Tokenizers;
+using Orchestrator.Models;
+using Orchestrator.Serving.Telemetry;
+using Orchestrator.Training.Generation;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Orchestrator.Serving.Engine;
+
+/// <summary>
+/// Continuous batching: one background thread owns the model and advances every running sequence together, one
+/// batched forward per step (plus one for sequences that just joined and need their prompt fed). Sequences join
+/// between steps as batch slots free up and leave as soon as they finish, so a long request never holds a short one.
+/// <para>
+/// Context window, as <see cref="TextGenerator"/>: a prompt longer than block_size keeps its last block_size tokens;
+/// when a sequence fills block_size it restarts from its last block_size/2 tokens. A sequence's tokens are those
+/// <see cref="TextGenerator"/> produces for the same prompt and options (up to float rounding of batched matmuls).
+/// </para>
+/// </summary>
+public sealed class ContinuousBatcher : IAsyncDisposable
+{
+    private readonly LanguageModel model;
+    private readonly ITextTokenizer tokenizer;
+    private readonly Device device;
+    private readonly int maxBatch;
+    private readonly int queueCapacity;
+    private readonly ServingMetrics metrics;
+    private readonly ILogger logger;
+    private readonly int window;
+    private readonly int restartWindow;
+    private readonly Lock gate = new();
+    private readonly Queue<(GenerationJob Job, SequenceSpec Spec)> waiting = new();
+    private readonly SemaphoreSlim wake = new(0);
+    private readonly CancellationTokenSource stopping = new();
+    private readonly TaskCompletionSource ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Thread? thread;
+    private int inFlight;
+    private int running;
+    private long prefillForwards;
+    private long decodeForwards;
+    private long generatedTokens;
+    private int largestDecodeBatch;
+    private volatile Exception? fault;
+
+    /// <summary>
+    /// Takes over <paramref name="model"/> (in eval mode on <paramref name="device"/>; from now on only the loop thread
+    /// uses it), decoding up to <paramref name="maxBatch"/> sequences together with up to <paramref name="queueCapacity"/> more waiting.
+    /// </summary>
+    public ContinuousBatcher(LanguageModel model, ITextTokenizer tokenizer, Device device, int maxBatch, int queueCapacity, ServingMetrics metrics, ILogger logger)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBatch);
+        ArgumentOutOfRangeException.ThrowIfNegative(queueCapacity);
+        (this.model, this.tokenizer, this.device, this.maxBatch, this.queueCapacity, this.metrics, this.logger) =
+            (model, tokenizer, device, maxBatch, queueCapacity, metrics, logger);
+        window = model.MaxDecodingLength ?? int.MaxValue;
+        restartWindow = Math.Max(1, window / 2);
+        metrics.ObserveQueue(() => WaitingCount, () => Volatile.Read(ref running));
+    }
+
+    /// <summary>Completes once the loop has run a warm-up forward and accepts work; faults if it could not start.</summary>
+    public Task Ready => ready.Task;
+
+    /// <summary>False once the loop thread has died (a bug or a broken device): the process should be restarted.</summary>
+    public bool IsHealthy => fault is null && !stopped.Task.IsCompleted;
+
+    public int WaitingCount
+    {
+        get { lock (gate) return waiting.Count; }
+    }
+
+    public BatcherStatistics Statistics => new(
+        Interlocked.Read(ref prefillForwards),
+        Interlocked.Read(ref decodeForwards),
+        Interlocked.Read(ref generatedTokens),
+        Volatile.Read(ref largestDecodeBatch),
+        Volatile.Read(ref running),
+        WaitingCount);
+
+    /// <summary>Starts the loop thread; await <see cref="Ready"/> before relying on it.</summary>
+    public void Start()
+    {
+        if (thread is not null) throw new InvalidOperationException("The decoding loop is already started.");
+        thread = new Thread(Run) { IsBackground = true, Name = "serving-decode-loop" };
+        thread.Start();
+    }
+
+    /// <summary>
+    /// Queues all of a request's sequences, or none: throws <see cref="QueueFullException"/> when they would not fit
+    /// (free slots plus <c>queueCapacity</c>), <see cref="ServerStoppingException"/> after <see cref="StopAsync"/>.
+    /// </summary>
+    public GenerationJob Submit(IReadOnlyList<SequenceSpec> sequences)
+    {
+        ArgumentNullException.ThrowIfNull(sequences);
+        if (sequences.Count == 0) throw new ArgumentException("A job needs at least one sequence.", nameof(sequences));
+        var job = new GenerationJob(sequences, () => wake.Release());
+        lock (gate)
+        {
+            if (stopping.IsCancellationRequested || fault is not null) throw new ServerStoppingException();
+            if (inFlight + sequences.Count > maxBatch + queueCapacity)
+                throw new QueueFullException(Math.Max(0, inFlight - maxBatch), sequences.Count, queueCapacity);
+            inFlight += sequences.Count;
+            foreach (var spec in sequences) waiting.Enqueue((job, spec));
+        }
+        wake.Release();
+        return job;
+    }
+
+    /// <summary>Stops the loop after its current step; unfinished requests end with <see cref="ServerStoppingException"/>.</summary>
+    public async Task StopAsync()
+    {
+        lock (gate) stopping.Cancel();
+        if (thread is null) return;
+        await stopped.Task.ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        stopping.Dispose();
+        wake.Dispose();
+    }
+
+    private void Run()
+    {
+        var active = new List<ActiveSequence>(maxBatch);
+        try
+        {
+            using var slots = model.CreateDecodingSlots(maxBatch, device);
+            WarmUp(slots);
+            ready.TrySetResult();
+            while (!stopping.IsCancellationRequested)
+            {
+                if (active.Count == 0 && !WaitForWork()) break;
+                Admit(active, slots);
+                if (active.Count > 0) StepOrFail(active, slots);
+                Retire(active, slots);
+            }
+        }
+        catch (Exception e)
+        {
+            fault = e;
+            logger.LogCritical(e, "The decoding loop stopped: {Message}", e.Message);
+            ready.TrySetException(e);
+        }
+        finally
+        {
+            Exception reason = fault is null ? new ServerStoppingException() : new InvalidOperationException($"The decoding loop failed: {fault.Message}", fault);
+            foreach (var sequence in active) { sequence.Job.Fail(reason); sequence.Dispose(); }
+            lock (gate)
+            {
+                foreach (var (job, _) in waiting) job.Fail(reason);
+                waiting.Clear();
+                inFlight = 0;
+            }
+            Volatile.Write(ref running, 0);
+            stopped.TrySetResult();
+        }
+    }
+
+    /// <summary>Blocks until a job arrives or the loop is stopped; false when stopping.</summary>
+    private bool WaitForWork()
+    {
+        while (true)
+        {
+            lock (gate)
+                if (waiting.Count > 0) return true;
+            try
+            {
+                wake.Wait(stopping.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+        }
+    }
+
+    /// <summary>The first forward pays for lazy initialisation in libtorch; pay it before the first client does.</summary>
+    private void WarmUp(DecodingSlots slots)
+    {
+        using var scope = NewDisposeScope();
+        model.ForwardSlots(zeros([1, 1], ScalarType.Int64, device), [1], [0], slots);
+        slots.Clear(0);
+    }
+
+    /// <summary>Moves waiting sequences into free slots <c>active.Count..</c>, dropping those whose client went away.</summary>
+    private void Admit(List<ActiveSequence> active, DecodingSlots slots)
+    {
+        var dropped = 0;
+        lock (gate)
+        {
+            while (waiting.Count > 0 && (active.Count < maxBatch || waiting.Peek().Job.IsCancelled))
+            {
+                var (job, spec) = waiting.Dequeue();
+                if (job.IsCancelled)
+                {
+                    dropped++;
+                    continue;
+                }
+                var sequence = new ActiveSequence(job, spec, device) { Slot = active.Count };
+                slots.Clear(sequence.Slot);
+                sequence.FeedWindow(window);
+                active.Add(sequence);
+            }
+            inFlight -= dropped;
+        }
+        Volatile.Write(ref running, active.Count);
+    }
+
+    /// <summary>One step; a failure (e.g. out of device memory) fails the requests in the batch, not the server.</summary>
+    private void StepOrFail(List<ActiveSequence> active, DecodingSlots slots)
+    {
+        try
+        {
+            Step(active, slots);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            logger.LogError(e, "A decoding step failed; failing the {Count} requests in the batch: {Message}", active.Count, e.Message);
+            foreach (var sequence in active)
+            {
+                sequence.Job.Fail(e);
+                sequence.Job.Cancel();
+            }
+        }
+    }
+
+    private void Step(List<ActiveSequence> active, DecodingSlots slots)
+    {
+        using var scope = NewDisposeScope();
+        var prefill = active.Where(s => !s.IsDone && s.Feed.Length > 1).ToList();
+        var decode = active.Where(s => !s.IsDone && s.Feed.Length == 1).ToList();
+        if (prefill.Count > 0) Forward(prefill, slots, isPrefill: true);
+        if (decode.Count > 0) Forward(decode, slots, isPrefill: false);
+    }
+
+    /// <summary>Feeds each sequence's pending tokens in one batched forward and samples every row's next token.</summary>
+    private void Forward(List<ActiveSequence> group, DecodingSlots slots, bool isPrefill)
+    {
+        var rows = group.Count;
+        var time = group.Max(s => s.Feed.Length);
+        var ids = new long[rows * time];
+        var counts = new int[rows];
+        var slotIds = new int[rows];
+        for (var row = 0; row < rows; row++)
+        {
+            var feed = group[row].Feed;
+            for (var i = 0; i < feed.Length; i++) ids[row * time + i] = feed[i];
+            (counts[row], slotIds[row]) = (feed.Length, group[row].Slot);
+        }
+
+        var logits = model.ForwardSlots(tensor(ids, [rows, time], device: device), counts, slotIds, slots); // (B, T, V)
+        var lastPositions = tensor(counts.Select(c => (long)c - 1).ToArray(), device: device);
+        var last = logits.index(TensorIndex.Tensor(arange(rows, dtype: ScalarType.Int64, device: device)), TensorIndex.Tensor(lastPositions)); // (B, V)
+        var greedy = group.Any(s => s.Options.Temperature == 0) ? last.argmax(-1).cpu().data<long>().ToArray() : null;
+
+        if (isPrefill) Interlocked.Increment(ref prefillForwards);
+        else
+        {
+            Interlocked.Increment(ref decodeForwards);
+            if (rows > largestDecodeBatch) Volatile.Write(ref largestDecodeBatch, rows);
+        }
+        metrics.Forward(isPrefill, rows);
+
+        for (var row = 0; row < rows; row++)
+        {
+            var sequence = group[row];
+            var token = sequence.Options.Temperature == 0 ? (int)greedy![row] : TokenSampler.Sample(last[row], sequence.Options, sequence.Generator);
+            Advance(sequence, token, slots);
+        }
+        Interlocked.Add(ref generatedTokens, rows);
+        metrics.TokensGenerated(rows);
+    }
+
+    /// <summary>Takes a sampled token: text, stop conditions, the event for the client, and what to feed next.</summary>
+    private void Advance(ActiveSequence sequence, int token, DecodingSlots slots)
+    {
+        string piece;
+        string? finish = null;
+        if (tokenizer.EndOfTextId == token)
+        {
+            finish = FinishReasons.Stop;
+            piece = sequence.Text.Flush();
+        }
+        else
+        {
+            piece = sequence.Text.Append(tokenizer.Decode([token]));
+            if (sequence.Text.StopFound) finish = FinishReasons.Stop;
+            else if (sequence.Produced + 1 >= sequence.Options.MaxTokens)
+            {
+                finish = FinishReasons.Length;
+                piece += sequence.Text.Flush();
+            }
+        }
+        sequence.Accept(token, finish);
+
+        if (sequence.Job.MarkFirstToken())
+            metrics.FirstToken(Stopwatch.GetElapsedTime(sequence.Job.EnqueuedAt).TotalSeconds);
+        if (finish is not null)
+            metrics.ChoiceFinished(sequence.Produced, Stopwatch.GetElapsedTime(sequence.FirstTokenAt).TotalSeconds);
+        if (piece.Length > 0 || finish is not null)
+            sequence.Job.Publish(new ChoiceEvent(sequence.Spec.Index, piece, finish, sequence.Produced));
+
+        if (finish is null && slots.Capacity is { } capacity && slots.LengthOf(sequence.Slot) + 1 > capacity)
+        {
+            // The context filled block_size: start a fresh state from the most recent half, as TextGenerator does.
+            slots.Clear(sequence.Slot);
+            sequence.FeedWindow(restartWindow);
+        }
+    }
+
+    /// <summary>Removes finished and cancelled sequences, moving the last running ones into their slots.</summary>
+    private void Retire(List<ActiveSequence> active, DecodingSlots slots)
+    {
+        var retired = 0;
+        for (var slot = active.Count - 1; slot >= 0; slot--)
+        {
+            if (!active[slot].IsDone) continue;
+            active[slot].Dispose();
+            var last = active.Count - 1;
+            if (slot != last)
+            {
+                slots.Move(last, slot);
+                active[slot] = active[last];
+                active[slot].Slot = slot;
+            }
+            else
+            {
+                slots.Clear(slot);
+            }
+            active.RemoveAt(last);
+            retired++;
+        }
+        if (retired == 0) return;
+        lock (gate) inFlight -= retired;
+        Volatile.Write(ref running, active.Count);
+    }
+}

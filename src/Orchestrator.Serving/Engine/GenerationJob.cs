@@ -1,0 +1,55 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+
+namespace Orchestrator.Serving.Engine;
+
+/// <summary>
+/// One request's sequences inside the decoding loop and the channel their text arrives on, in the order it is
+/// produced. The channel completes after every choice has finished, or with the error that stopped them.
+/// Cancel it (or dispose it) when the client goes away, so its batch slots are freed at the next step.
+/// </summary>
+public sealed class GenerationJob : IDisposable
+{
+    private readonly Channel<ChoiceEvent> events = Channel.CreateUnbounded<ChoiceEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    private readonly Action wake;
+    private int finished;
+    private int cancelled;
+    private int firstTokenSeen;
+
+    internal GenerationJob(IReadOnlyList<SequenceSpec> sequences, Action wake)
+    {
+        Sequences = sequences;
+        this.wake = wake;
+        EnqueuedAt = Stopwatch.GetTimestamp();
+    }
+
+    public IReadOnlyList<SequenceSpec> Sequences { get; }
+
+    public ChannelReader<ChoiceEvent> Events => events.Reader;
+
+    internal long EnqueuedAt { get; }
+
+    internal bool IsCancelled => Volatile.Read(ref cancelled) == 1;
+
+    /// <summary>Stops decoding this job's sequences at the next step; the channel then completes without further events.</summary>
+    public void Cancel()
+    {
+        if (Interlocked.Exchange(ref cancelled, 1) == 1) return;
+        events.Writer.TryComplete(new OperationCanceledException("The completion was cancelled."));
+        wake();
+    }
+
+    /// <summary>True the first time it is called: the job's first token has just been produced.</summary>
+    internal bool MarkFirstToken() => Interlocked.Exchange(ref firstTokenSeen, 1) == 0;
+
+    internal void Publish(ChoiceEvent choiceEvent)
+    {
+        events.Writer.TryWrite(choiceEvent);
+        if (choiceEvent.FinishReason is not null && Interlocked.Increment(ref finished) == Sequences.Count)
+            events.Writer.TryComplete();
+    }
+
+    internal void Fail(Exception error) => events.Writer.TryComplete(error);
+
+    public void Dispose() => Cancel();
+}

@@ -1,0 +1,160 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orchestrator.Serving.Completions;
+using Orchestrator.Serving.Engine;
+using Orchestrator.Serving.Hosting;
+using Orchestrator.Training;
+using Orchestrator.Training.Checkpoints;
+using TorchSharp;
+
+namespace Orchestrator.Serving;
+
+/// <summary>
+/// A model server in this process: the checkpoint's model behind an OpenAI-style HTTP API, gRPC, health, metrics and a
+/// playground. <c>orchestrator serve</c> calls <see cref="RunAsync(ServingOptions, CancellationToken)"/>; tests and
+/// embedders call <see cref="BuildAsync"/>, <see cref="StartAsync"/> and read <see cref="Url"/> (port 0 picks a free port).
+/// </summary>
+public sealed class ServingHost : IAsyncDisposable
+{
+    /// <summary>Request bodies beyond this are refused with 413: prompts are bounded by the context anyway.</summary>
+    public const long MaxRequestBodyBytes = 1 << 20;
+
+    private readonly WebApplication app;
+    private readonly TrainedModel trained;
+    private readonly ListenOptions[] endpoints;
+    private readonly ContinuousBatcher batcher;
+    private int disposed;
+
+    private ServingHost(WebApplication app, TrainedModel trained, ListenOptions[] endpoints, ServingOptions options, ServedModel served)
+    {
+        (this.app, this.trained, this.endpoints, Options, Model) = (app, trained, endpoints, options, served);
+        batcher = app.Services.GetRequiredService<ContinuousBatcher>();
+    }
+
+    public ServingOptions Options { get; }
+
+    public ServedModel Model { get; }
+
+    /// <summary>The HTTP address as bound, e.g. http://127.0.0.1:8000/; known after <see cref="StartAsync"/>.</summary>
+    public Uri Url => Address(endpoints[0]);
+
+    /// <summary>The gRPC (cleartext HTTP/2) address as bound; known after <see cref="StartAsync"/>.</summary>
+    public Uri GrpcUrl => Address(endpoints[1]);
+
+    /// <summary>Forward passes, batch sizes and tokens since start: how well the decoding loop batches.</summary>
+    public BatcherStatistics Statistics => batcher.Statistics;
+
+    /// <summary>
+    /// Validates <paramref name="options"/>, loads the checkpoint onto the device and builds the server without starting
+    /// it. Throws <see cref="InvalidServingOptionsException"/>, <see cref="InvalidRunConfigException"/> (device) or a
+    /// checkpoint exception naming the path at fault.
+    /// </summary>
+    public static async Task<ServingHost> BuildAsync(ServingOptions options, Action<ILoggingBuilder>? configureLogging = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (options.Threads > 0) torch.set_num_threads(options.Threads);
+        var device = TorchDevices.Parse(options.Device);
+        var trained = await Task.Run(() => TrainedModel.Load(options.CheckpointPath, device), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var served = new ServedModel(options.ModelName ?? NameOf(trained.Checkpoint.Directory), trained.Model, trained.Tokenizer, device,
+                new DateTimeOffset(Directory.GetLastWriteTimeUtc(trained.Checkpoint.Directory)).ToUnixTimeSeconds(), trained.Checkpoint.Directory);
+            var builder = WebApplication.CreateSlimBuilder();
+            ConfigureLogging(builder.Logging, configureLogging);
+            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
+            var endpoints = new ListenOptions[2];
+            var address = IPAddress.Parse(options.Host);
+            builder.WebHost.ConfigureKestrel(kestrel =>
+            {
+                kestrel.AddServerHeader = false;
+                kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
+                kestrel.Listen(address, options.Port, listen => (listen.Protocols, endpoints[0]) = (HttpProtocols.Http1, listen));
+                kestrel.Listen(address, options.EffectiveGrpcPort, listen => (listen.Protocols, endpoints[1]) = (HttpProtocols.Http2, listen));
+            });
+            builder.Services.AddServing(served, options);
+            var app = builder.Build();
+            app.MapServing();
+            return new ServingHost(app, trained, endpoints, options, served);
+        }
+        catch
+        {
+            trained.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Builds, starts and serves until <paramref name="cancellationToken"/> fires or the process is asked to stop.</summary>
+    public static async Task RunAsync(ServingOptions options, CancellationToken cancellationToken = default)
+    {
+        await using var host = await BuildAsync(options, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await host.RunAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Warms the model up, then opens the ports; returns once requests are accepted.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        batcher.Start();
+        await batcher.Ready.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        app.Logger.LogInformation("Serving '{Model}' ({Parameters:N0} parameters, {Device}) on {Url} (HTTP) and {GrpcUrl} (gRPC)",
+            Model.Name, Model.Model.ParameterCount(), Model.Device, Url, GrpcUrl);
+    }
+
+    /// <summary>Stops accepting requests, lets those in flight finish (up to 10 s), then stops the decoding loop.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        await app.StopAsync(cancellationToken).ConfigureAwait(false);
+        await batcher.StopAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Starts and serves until <paramref name="cancellationToken"/> fires or the process gets Ctrl+C / SIGTERM.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken = default)
+    {
+        await StartAsync(cancellationToken).ConfigureAwait(false);
+        await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+        await StopAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) == 1) return;
+        await StopAsync(CancellationToken.None).ConfigureAwait(false);
+        await app.DisposeAsync().ConfigureAwait(false);
+        trained.Dispose();
+    }
+
+    /// <summary>The run's directory name for <c>RUN/checkpoints/step-N</c>, else the checkpoint directory's own name.</summary>
+    private static string NameOf(string checkpointDirectory)
+    {
+        var directory = new DirectoryInfo(checkpointDirectory);
+        return directory.Parent is { Name: "checkpoints", Parent: { } run } ? run.Name : directory.Name;
+    }
+
+    private static void ConfigureLogging(ILoggingBuilder logging, Action<ILoggingBuilder>? configure)
+    {
+        logging.ClearProviders();
+        if (configure is not null)
+        {
+            configure(logging);
+            return;
+        }
+        logging.AddSimpleConsole(o => o.SingleLine = true)
+            .SetMinimumLevel(LogLevel.Information)
+            .AddFilter("Microsoft", LogLevel.Warning)
+            .AddFilter("Grpc", LogLevel.Warning);
+    }
+
+    private static Uri Address(ListenOptions endpoint)
+    {
+        var bound = endpoint.IPEndPoint ?? throw new InvalidOperationException("The server has not been started: call StartAsync first.");
+        if (bound.Port == 0) throw new InvalidOperationException("The server has not been started: call StartAsync first.");
+        var host = bound.Address.Equals(IPAddress.Any) ? "127.0.0.1" : bound.Address.ToString();
+        return new UriBuilder(Uri.UriSchemeHttp, host, bound.Port).Uri;
+    }
+}

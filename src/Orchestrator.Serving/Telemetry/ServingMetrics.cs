@@ -1,0 +1,64 @@
+using System.Diagnostics.Metrics;
+
+namespace Orchestrator.Serving.Telemetry;
+
+/// <summary>
+/// The server's instruments, in one place so dashboards and tests find every name here. The Prometheus exporter turns
+/// the dotted names into <c>orchestrator_serving_*</c>, appending <c>_seconds</c> for durations and <c>_total</c> for counters.
+/// </summary>
+public sealed class ServingMetrics : IDisposable
+{
+    public const string MeterName = "Orchestrator.Serving";
+
+    private readonly Meter meter;
+    private readonly Counter<long> requests;
+    private readonly Histogram<double> requestDuration;
+    private readonly Histogram<double> timeToFirstToken;
+    private readonly Counter<long> generatedTokens;
+    private readonly Histogram<double> tokensPerSecond;
+    private readonly Counter<long> forwards;
+    private readonly Histogram<long> batchSize;
+
+    public ServingMetrics(IMeterFactory meterFactory)
+    {
+        meter = meterFactory.Create(MeterName);
+        requests = meter.CreateCounter<long>("orchestrator.serving.requests", description: "Completion requests answered, by protocol and outcome.");
+        requestDuration = meter.CreateHistogram<double>("orchestrator.serving.request.duration", "s", "Time from receiving a completion request to its last byte.");
+        timeToFirstToken = meter.CreateHistogram<double>("orchestrator.serving.time_to_first_token", "s", "Time from enqueueing a request to its first generated token.");
+        generatedTokens = meter.CreateCounter<long>("orchestrator.serving.generated_tokens", description: "Tokens generated over all choices; its rate is the server's tokens per second.");
+        tokensPerSecond = meter.CreateHistogram<double>("orchestrator.serving.request.tokens_per_second", description: "Each finished choice's tokens divided by its decoding time.");
+        forwards = meter.CreateCounter<long>("orchestrator.serving.forward_passes", description: "Batched model forwards, by phase (prefill or decode).");
+        batchSize = meter.CreateHistogram<long>("orchestrator.serving.decode_batch_size", description: "Sequences advanced by each decode forward.");
+    }
+
+    /// <summary>Reports the decoding loop's queue and batch on every scrape; called once by the loop that owns them.</summary>
+    public void ObserveQueue(Func<int> waiting, Func<int> running)
+    {
+        meter.CreateObservableGauge("orchestrator.serving.queue_depth", waiting, description: "Sequences waiting for a batch slot.");
+        meter.CreateObservableGauge("orchestrator.serving.running_sequences", running, description: "Sequences in the decoding batch.");
+    }
+
+    public void RequestFinished(string protocol, string outcome, double seconds)
+    {
+        var tags = new KeyValuePair<string, object?>[] { new("protocol", protocol), new("outcome", outcome) };
+        requests.Add(1, tags);
+        requestDuration.Record(seconds, tags);
+    }
+
+    public void FirstToken(double seconds) => timeToFirstToken.Record(seconds);
+
+    public void TokensGenerated(int count) => generatedTokens.Add(count);
+
+    public void ChoiceFinished(int tokens, double seconds)
+    {
+        if (seconds > 0) tokensPerSecond.Record(tokens / seconds);
+    }
+
+    public void Forward(bool prefill, int rows)
+    {
+        forwards.Add(1, new KeyValuePair<string, object?>("phase", prefill ? "prefill" : "decode"));
+        if (!prefill) batchSize.Record(rows);
+    }
+
+    public void Dispose() => meter.Dispose();
+}
