@@ -131,7 +131,7 @@ public sealed class Trainer : IDisposable
             if (state.Step % _options.LogInterval == 0 || last)
             {
                 var report = window.Report(state, _options.MaxSteps, outcome, learningRate, clock.Elapsed);
-                TrainingLog.Step(_logger, report.Step, report.MaxSteps, report.Loss, report.LearningRate, report.GradNorm, report.TokensPerSecond, TimeSpan.FromSeconds(report.EtaSeconds));
+                TrainingLog.Step(_logger, report.Step, report.MaxSteps, report.Loss, report.LearningRate, report.GradNorm, report.TokensPerSecond, TimeSpan.FromSeconds(Math.Round(report.EtaSeconds)));
                 metrics?.AppendTrain(report);
                 _progress?.Report(report);
                 window.Restart(state.Step);

@@ -24,6 +24,8 @@ internal static class EmbeddedCluster
             ["Orchestrator:Coordinator:ControlPort"] = ports[2].ToString(),
             ["Orchestrator:Coordinator:HealthPort"] = ports[3].ToString(),
             ["Logging:LogLevel:Default"] = "Warning",
+            // The silo's start-up advice (server GC, watchdog on a busy CPU) is noise for a local run.
+            ["Logging:LogLevel:Orleans"] = "Error",
         });
         await coordinator.StartAsync(cancellationToken);
         Console.Error.WriteLine($"coordinator: gateway {coordinator.GatewayEndpoint}, control {coordinator.ControlAddress}; starting {workers} workers");
