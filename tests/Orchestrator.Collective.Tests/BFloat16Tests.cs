@@ -19,10 +19,17 @@ public sealed class BFloat16Tests
     }
 
     [Fact]
-    public void NaN_stays_NaN()
+    public void NaN_stays_NaN_in_scalar_and_vector_paths()
     {
-        Assert.True(float.IsNaN(BFloat16.ToSingle(BFloat16.FromSingle(float.NaN))));
+        // A NaN whose payload sits only in the low bits would round to infinity if treated as a number.
+        var nans = Enumerable.Repeat(BitConverter.UInt32BitsToSingle(0x7F80_0001), 40).Append(float.NaN).Append(-float.NaN).ToArray();
+        var encoded = new ushort[nans.Length];
+        var decoded = new float[nans.Length];
+        BFloat16.Encode(nans, encoded);
+        BFloat16.Decode(encoded, decoded);
+
         Assert.True(float.IsNaN(BFloat16.ToSingle(BFloat16.FromSingle(BitConverter.UInt32BitsToSingle(0x7F80_0001)))));
+        Assert.All(decoded, x => Assert.True(float.IsNaN(x)));
     }
 
     [Fact]
@@ -36,11 +43,16 @@ public sealed class BFloat16Tests
         var encoded = new ushort[values.Length];
         var decoded = new float[values.Length];
 
+        var rounded = values.ToArray();
         BFloat16.Encode(values, encoded);
         BFloat16.Decode(encoded, decoded);
+        BFloat16.RoundInPlace(rounded);
 
         for (var i = 0; i < values.Length; i++)
+        {
             Assert.Equal(NearestBFloat16(values[i]), decoded[i]);
+            Assert.Equal(NearestBFloat16(values[i]), rounded[i]);
+        }
     }
 
     // Reference: the two bf16 neighbours by truncation, compared in float64, ties to the even bit pattern.

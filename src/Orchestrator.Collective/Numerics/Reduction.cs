@@ -1,77 +1,117 @@
-using System.Numerics;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Orchestrator.Collective.Numerics;
 
-/// <summary>Vectorised element-wise kernels of the ring: fold a received run into the local one, finish an average.</summary>
+/// <summary>
+/// Vectorised element-wise kernels of the ring: fold a received run into the local one, finish an average. Each
+/// reduction is a struct type argument, so the JIT compiles one branch-free loop per reduction.
+/// </summary>
 internal static class Reduction
 {
-    private const int Bf16BlockElements = 2048;
-
     public static void Accumulate(Span<float> destination, ReadOnlySpan<float> source, ReduceOp op)
     {
         if (source.Length != destination.Length)
             throw new ArgumentException($"Cannot reduce {source.Length} received values into {destination.Length} local ones.", nameof(source));
-        var i = 0;
-        var width = Vector<float>.Count;
-        if (Vector.IsHardwareAccelerated)
+        switch (op)
         {
-            for (; i <= destination.Length - width; i += width)
-            {
-                var local = new Vector<float>(destination.Slice(i, width));
-                var remote = new Vector<float>(source.Slice(i, width));
-                Combine(local, remote, op).CopyTo(destination.Slice(i, width));
-            }
+            case ReduceOp.Sum or ReduceOp.Average: Accumulate<Add>(destination, source); break;
+            case ReduceOp.Max: Accumulate<Maximum>(destination, source); break;
+            case ReduceOp.Min: Accumulate<Minimum>(destination, source); break;
+            default: throw new ArgumentOutOfRangeException(nameof(op), op, "Unknown reduction.");
         }
-
-        for (; i < destination.Length; i++)
-            destination[i] = Combine(destination[i], source[i], op);
     }
 
-    /// <summary>Decodes bf16 values block by block on the stack and folds them in, so no heap buffer is needed.</summary>
+    /// <summary>Widens bf16 values to float32 and folds them in, in one pass.</summary>
     public static void AccumulateBf16(Span<float> destination, ReadOnlySpan<ushort> source, ReduceOp op)
     {
         if (source.Length != destination.Length)
             throw new ArgumentException($"Cannot reduce {source.Length} received values into {destination.Length} local ones.", nameof(source));
-        Span<float> block = stackalloc float[Bf16BlockElements];
-        for (var start = 0; start < source.Length; start += Bf16BlockElements)
+        switch (op)
         {
-            var count = Math.Min(Bf16BlockElements, source.Length - start);
-            BFloat16.Decode(source.Slice(start, count), block);
-            Accumulate(destination.Slice(start, count), block[..count], op);
+            case ReduceOp.Sum or ReduceOp.Average: AccumulateBf16<Add>(destination, source); break;
+            case ReduceOp.Max: AccumulateBf16<Maximum>(destination, source); break;
+            case ReduceOp.Min: AccumulateBf16<Minimum>(destination, source); break;
+            default: throw new ArgumentOutOfRangeException(nameof(op), op, "Unknown reduction.");
         }
     }
 
     public static void Divide(Span<float> values, float divisor)
     {
         var i = 0;
-        var width = Vector<float>.Count;
-        if (Vector.IsHardwareAccelerated)
+        if (Vector256.IsHardwareAccelerated)
         {
-            var d = new Vector<float>(divisor);
-            for (; i <= values.Length - width; i += width)
-                (new Vector<float>(values.Slice(i, width)) / d).CopyTo(values.Slice(i, width));
+            ref var start = ref MemoryMarshal.GetReference(values);
+            var d = Vector256.Create(divisor);
+            for (; i <= values.Length - 8; i += 8)
+                (Vector256.LoadUnsafe(ref start, (nuint)i) / d).StoreUnsafe(ref start, (nuint)i);
         }
 
         for (; i < values.Length; i++)
             values[i] /= divisor;
     }
 
-    public static ReadOnlySpan<float> AsFloats(ReadOnlySpan<byte> payload) => MemoryMarshal.Cast<byte, float>(payload);
-
-    private static Vector<float> Combine(Vector<float> local, Vector<float> remote, ReduceOp op) => op switch
+    private static void Accumulate<TOp>(Span<float> destination, ReadOnlySpan<float> source)
+        where TOp : struct, IReduction
     {
-        ReduceOp.Sum or ReduceOp.Average => local + remote,
-        ReduceOp.Max => Vector.Max(local, remote),
-        ReduceOp.Min => Vector.Min(local, remote),
-        _ => throw new ArgumentOutOfRangeException(nameof(op), op, "Unknown reduction."),
-    };
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref var local = ref MemoryMarshal.GetReference(destination);
+            ref var remote = ref MemoryMarshal.GetReference(source);
+            for (; i <= destination.Length - 8; i += 8)
+                TOp.Apply(Vector256.LoadUnsafe(ref local, (nuint)i), Vector256.LoadUnsafe(ref remote, (nuint)i)).StoreUnsafe(ref local, (nuint)i);
+        }
 
-    private static float Combine(float local, float remote, ReduceOp op) => op switch
+        for (; i < destination.Length; i++)
+            destination[i] = TOp.Apply(destination[i], source[i]);
+    }
+
+    private static void AccumulateBf16<TOp>(Span<float> destination, ReadOnlySpan<ushort> source)
+        where TOp : struct, IReduction
     {
-        ReduceOp.Sum or ReduceOp.Average => local + remote,
-        ReduceOp.Max => MathF.Max(local, remote),
-        ReduceOp.Min => MathF.Min(local, remote),
-        _ => throw new ArgumentOutOfRangeException(nameof(op), op, "Unknown reduction."),
-    };
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref var local = ref MemoryMarshal.GetReference(destination);
+            ref var remote = ref MemoryMarshal.GetReference(source);
+            for (; i <= destination.Length - 16; i += 16)
+            {
+                var (low, high) = Vector256.Widen(Vector256.LoadUnsafe(ref remote, (nuint)i));
+                TOp.Apply(Vector256.LoadUnsafe(ref local, (nuint)i), (low << 16).AsSingle()).StoreUnsafe(ref local, (nuint)i);
+                TOp.Apply(Vector256.LoadUnsafe(ref local, (nuint)i + 8), (high << 16).AsSingle()).StoreUnsafe(ref local, (nuint)i + 8);
+            }
+        }
+
+        for (; i < destination.Length; i++)
+            destination[i] = TOp.Apply(destination[i], BFloat16.ToSingle(source[i]));
+    }
+
+    private interface IReduction
+    {
+        static abstract Vector256<float> Apply(Vector256<float> local, Vector256<float> remote);
+
+        static abstract float Apply(float local, float remote);
+    }
+
+    private readonly struct Add : IReduction
+    {
+        public static Vector256<float> Apply(Vector256<float> local, Vector256<float> remote) => local + remote;
+
+        public static float Apply(float local, float remote) => local + remote;
+    }
+
+    private readonly struct Maximum : IReduction
+    {
+        public static Vector256<float> Apply(Vector256<float> local, Vector256<float> remote) => Vector256.Max(local, remote);
+
+        public static float Apply(float local, float remote) => MathF.Max(local, remote);
+    }
+
+    private readonly struct Minimum : IReduction
+    {
+        public static Vector256<float> Apply(Vector256<float> local, Vector256<float> remote) => Vector256.Min(local, remote);
+
+        public static float Apply(float local, float remote) => MathF.Min(local, remote);
+    }
 }
