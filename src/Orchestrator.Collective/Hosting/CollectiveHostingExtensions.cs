@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orchestrator.Collective.Telemetry;
 using Orchestrator.Collective.Transport;
@@ -38,6 +39,15 @@ public static class CollectiveHostingExtensions
         services.AddSingleton<CollectiveMetrics>();
         services.AddSingleton<CollectiveNode>();
         return services;
+    }
+
+    /// <summary>Same as <see cref="AddCollective(IServiceCollection, Action{CollectiveOptions}?)"/>, with options bound from
+    /// the "Collective" section of <paramref name="configuration"/> (e.g. Collective__OperationTimeout=00:05:00).</summary>
+    public static IServiceCollection AddCollective(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<CollectiveOptions>().Bind(configuration.GetSection(CollectiveOptions.SectionName));
+        return services.AddCollective();
     }
 
     public static IEndpointConventionBuilder MapCollective(this IEndpointRouteBuilder endpoints)
