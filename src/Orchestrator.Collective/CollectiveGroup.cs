@@ -26,6 +26,7 @@ public sealed class CollectiveGroup : IAsyncDisposable
     private readonly CollectiveMetrics _metrics;
     private readonly Inbox _inbox = new();
     private readonly CancellationTokenSource _closing = new();
+    private readonly TaskCompletionSource _faulted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly OutgoingLink _outgoing;
     private IncomingLink? _incoming;
     private bool _connected;
@@ -141,7 +142,9 @@ public sealed class CollectiveGroup : IAsyncDisposable
                 .ConfigureAwait(false);
             try
             {
-                await _outgoing.Attached.WaitAsync(_options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+                await Task.WhenAny(_outgoing.Attached, _faulted.Task).WaitAsync(_options.ConnectTimeout, cancellationToken)
+                    .ConfigureAwait(false);
+                _fault?.Throw();
             }
             catch (TimeoutException)
             {
@@ -256,6 +259,7 @@ public sealed class CollectiveGroup : IAsyncDisposable
         else if (_disposed == 0)
             CollectiveLog.FaultedWhileIdle(_logger, GroupId, Rank, failure.Message);
         _inbox.Fail(failure);
+        _faulted.TrySetResult();
 
     }
 

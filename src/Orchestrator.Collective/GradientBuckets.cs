@@ -43,6 +43,9 @@ public sealed class GradientBuckets
                 throw new ArgumentException($"Buffer {i} holds {buffers[i].Length} floats but the bucket plan expects {Lengths[i]}.", nameof(buffers));
         }
 
+        if (group.WorldSize == 1)
+            return group.AllReduceAsync(Memory<float>.Empty, op, cancellationToken); // nothing to exchange; still reports a broken group
+
         var first = group.ReserveOperations(Buckets.Count);
         var running = new Task[Buckets.Count];
         for (var b = 0; b < Buckets.Count; b++)
