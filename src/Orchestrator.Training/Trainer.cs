@@ -125,6 +125,8 @@ public sealed class Trainer : IDisposable
                 LastTrainLoss = outcome.Skipped ? state.LastTrainLoss : outcome.Loss,
             };
             window.Add(stepSeconds, _plan.TokensPerStep);
+            if (_peers.WorldSize > 1 && _options.ReplicaCheckInterval > 0 && state.Step % _options.ReplicaCheckInterval == 0)
+                await ReplicaConsistency.VerifyAsync(Model, _peers, state.Step, cancellationToken);
             if (outcome.Skipped) TrainingLog.SkippedStep(_logger, state.Step, outcome.Loss, outcome.GradNorm, state.SkippedSteps);
 
             var last = state.Step == _options.MaxSteps;

@@ -69,6 +69,9 @@ public sealed record TrainingOptions
     /// <summary>With several workers, send each model segment's gradients as soon as its backward pass is done.</summary>
     [JsonPropertyName("overlap_communication")] public bool OverlapCommunication { get; init; } = true;
 
+    /// <summary>With several workers, compare a parameter checksum across replicas every this many steps (0 = never); a mismatch stops the job.</summary>
+    [JsonPropertyName("replica_check_interval")] public int ReplicaCheckInterval { get; init; } = 100;
+
     [JsonIgnore] public int EffectiveLrDecaySteps => LrDecaySteps ?? MaxSteps;
 
     public static readonly IReadOnlyList<string> KnownSchedules = ["cosine", "linear", "constant"];
