@@ -33,7 +33,7 @@ public sealed class ContinuousBatcher : IAsyncDisposable
     private readonly Lock gate = new();
     private readonly Queue<(GenerationJob Job, SequenceSpec Spec)> waiting = new();
     private readonly SemaphoreSlim wake = new(0);
-    private readonly CancellationTokenSource stopping = new();
+    private readonly CancellationTokenSource stopping = new(); // not disposed: Submit reads it after stop
     private readonly TaskCompletionSource ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Thread? thread;
@@ -95,7 +95,7 @@ public sealed class ContinuousBatcher : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(sequences);
         if (sequences.Count == 0) throw new ArgumentException("A job needs at least one sequence.", nameof(sequences));
-        var job = new GenerationJob(sequences, () => wake.Release());
+        var job = new GenerationJob(sequences, Withdraw);
         lock (gate)
         {
             if (stopping.IsCancellationRequested || fault is not null) throw new ServerStoppingException();
@@ -108,6 +108,22 @@ public sealed class ContinuousBatcher : IAsyncDisposable
         return job;
     }
 
+    /// <summary>
+    /// Takes a cancelled job's waiting sequences out of the queue at once, so they stop counting against its capacity;
+    /// its running sequences leave the batch at the next step.
+    /// </summary>
+    private void Withdraw(GenerationJob job)
+    {
+        lock (gate)
+        {
+            var kept = waiting.Where(entry => entry.Job != job).ToArray();
+            inFlight -= waiting.Count - kept.Length;
+            waiting.Clear();
+            foreach (var entry in kept) waiting.Enqueue(entry);
+        }
+        wake.Release();
+    }
+
     /// <summary>Stops the loop after its current step; unfinished requests end with <see cref="ServerStoppingException"/>.</summary>
     public async Task StopAsync()
     {
@@ -118,9 +134,9 @@ public sealed class ContinuousBatcher : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // The wake semaphore is not disposed: a client may still cancel its job after the server stopped, and releasing
+        // an undisposed SemaphoreSlim that nobody waits on is harmless (it holds no wait handle unless one is asked for).
         await StopAsync().ConfigureAwait(false);
-        stopping.Dispose();
-        wake.Dispose();
     }
 
     private void Run()

@@ -11,15 +11,16 @@ namespace Orchestrator.Serving.Engine;
 public sealed class GenerationJob : IDisposable
 {
     private readonly Channel<ChoiceEvent> events = Channel.CreateUnbounded<ChoiceEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-    private readonly Action wake;
+    private readonly Action<GenerationJob> cancelled;
     private int finished;
-    private int cancelled;
+    private int cancelledFlag;
     private int firstTokenSeen;
 
-    internal GenerationJob(IReadOnlyList<SequenceSpec> sequences, Action wake)
+    /// <summary>Queues nothing by itself; <paramref name="cancelled"/> is called once on cancellation, so the loop can withdraw the queued <paramref name="sequences"/> at once.</summary>
+    internal GenerationJob(IReadOnlyList<SequenceSpec> sequences, Action<GenerationJob> cancelled)
     {
         Sequences = sequences;
-        this.wake = wake;
+        this.cancelled = cancelled;
         EnqueuedAt = Stopwatch.GetTimestamp();
     }
 
@@ -29,14 +30,14 @@ public sealed class GenerationJob : IDisposable
 
     internal long EnqueuedAt { get; }
 
-    internal bool IsCancelled => Volatile.Read(ref cancelled) == 1;
+    internal bool IsCancelled => Volatile.Read(ref cancelledFlag) == 1;
 
     /// <summary>Stops decoding this job's sequences at the next step; the channel then completes without further events.</summary>
     public void Cancel()
     {
-        if (Interlocked.Exchange(ref cancelled, 1) == 1) return;
+        if (Interlocked.Exchange(ref cancelledFlag, 1) == 1) return;
         events.Writer.TryComplete(new OperationCanceledException("The completion was cancelled."));
-        wake();
+        cancelled(this);
     }
 
     /// <summary>True the first time it is called: the job's first token has just been produced.</summary>

@@ -73,6 +73,32 @@ public sealed class QueueTests : IAsyncLifetime
         Assert.Equal(200, (await OpenAiHttp.PostAsync(http, new { prompt = "MARCIUS:", max_tokens = 5 })).Status);
     }
 
+    [Fact]
+    public async Task A_queued_request_whose_client_leaves_gives_its_queue_place_back()
+    {
+        using var longRequest = new HttpRequestMessage(HttpMethod.Post, "/v1/completions")
+        {
+            Content = JsonContent.Create(new { prompt = "ROMEO:", max_tokens = 1_000_000, stream = true }),
+        };
+        using var longResponse = await http.SendAsync(longRequest, HttpCompletionOption.ResponseHeadersRead);
+        await WaitUntil(() => host.Statistics.Running == 1);
+
+        using (var leaving = new CancellationTokenSource())
+        {
+            var queued = http.PostAsJsonAsync("/v1/completions", new { prompt = "JULIET:", max_tokens = 5 }, leaving.Token);
+            await WaitUntil(() => host.Statistics.Waiting == 1);
+            leaving.Cancel();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => queued);
+        }
+        await WaitUntil(() => host.Statistics.Waiting == 0);
+
+        // The place is free again: the next request queues instead of being refused.
+        var next = OpenAiHttp.PostAsync(http, new { prompt = "MARCIUS:", max_tokens = 5 });
+        await WaitUntil(() => host.Statistics.Waiting == 1);
+        longResponse.Dispose();
+        Assert.Equal(200, (await next.WaitAsync(TimeSpan.FromSeconds(20))).Status);
+    }
+
     private static async Task WaitUntil(Func<bool> condition)
     {
         var deadline = DateTime.UtcNow.AddSeconds(20);

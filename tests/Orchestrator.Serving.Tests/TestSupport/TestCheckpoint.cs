@@ -18,7 +18,15 @@ internal static class TestCheckpoint
 {
     public const int BlockSize = 32;
     public const string RunName = "tiny-shakespeare";
-    private static readonly Lazy<string> Shared = new(() => Create(steps: 300));
+    private static readonly Lazy<string> Shared = new(() =>
+    {
+        var root = Path.Combine(Path.GetTempPath(), "orchestrator-serving-tests", $"checkpoint-{Guid.NewGuid():N}");
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            if (System.IO.Directory.Exists(root)) System.IO.Directory.Delete(root, recursive: true);
+        };
+        return Create(root, new ModelConfig { BlockSize = BlockSize, NLayer = 2, NHead = 2, NEmbd = 32 }, steps: 300);
+    });
 
     /// <summary>The checkpoint directory (<c>RUN/checkpoints/step-00000300</c>).</summary>
     public static string Directory => Shared.Value;
@@ -34,13 +42,9 @@ internal static class TestCheckpoint
         }
     }
 
-    private static string Create(int steps)
+    /// <summary>Trains <paramref name="modelConfig"/> (its vocabulary set from the corpus) for a few steps and writes RUN/checkpoints/step-N under <paramref name="root"/>.</summary>
+    public static string Create(string root, ModelConfig modelConfig, int steps)
     {
-        var root = Path.Combine(Path.GetTempPath(), "orchestrator-serving-tests", $"checkpoint-{Guid.NewGuid():N}");
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            if (System.IO.Directory.Exists(root)) System.IO.Directory.Delete(root, recursive: true);
-        };
         var text = Corpus;
         var tokenizer = TokenizerFactory.Create(new TokenizerOptions { Kind = TokenizerKind.Char }, [text]);
         var tokenizerDirectory = Path.Combine(root, "tokenizer");
@@ -48,7 +52,7 @@ internal static class TestCheckpoint
 
         var config = new RunConfig
         {
-            Model = new ModelConfig { VocabSize = tokenizer.VocabSize, BlockSize = BlockSize, NLayer = 2, NHead = 2, NEmbd = 32 },
+            Model = modelConfig with { VocabSize = tokenizer.VocabSize },
             Training = new TrainingOptions { LearningRate = 1e-2, MaxSteps = steps, WarmupSteps = 0, Threads = 1 },
         };
         set_num_threads(1); // the same float reduction order, hence the same weights, in every run
@@ -67,9 +71,10 @@ internal static class TestCheckpoint
         for (var step = 0; step < steps; step++)
         {
             using var scope = NewDisposeScope();
-            var starts = Enumerable.Range(0, 16).Select(_ => random.Next(ids.Length - BlockSize - 1)).ToArray();
-            var x = tensor(starts.SelectMany(s => ids.Skip(s).Take(BlockSize)).Select(i => (long)i).ToArray(), [16, BlockSize]);
-            var y = tensor(starts.SelectMany(s => ids.Skip(s + 1).Take(BlockSize)).Select(i => (long)i).ToArray(), [16, BlockSize]);
+            var length = model.Config.BlockSize;
+            var starts = Enumerable.Range(0, 16).Select(_ => random.Next(ids.Length - length - 1)).ToArray();
+            var x = tensor(starts.SelectMany(s => ids.Skip(s).Take(length)).Select(i => (long)i).ToArray(), [16, length]);
+            var y = tensor(starts.SelectMany(s => ids.Skip(s + 1).Take(length)).Select(i => (long)i).ToArray(), [16, length]);
             var logits = model.forward(x);
             var loss = nn.functional.cross_entropy(logits.view(-1, logits.shape[2]), y.view(-1));
             model.zero_grad();
