@@ -9,8 +9,11 @@ namespace ServingBench;
 internal sealed record ClientRun(double TimeToFirstToken, double Seconds, int Tokens);
 
 /// <summary>A round of concurrent clients: their runs and the aggregate throughput over the round's wall time.</summary>
-internal sealed record LoadRound(int Clients, IReadOnlyList<ClientRun> Runs, double WallSeconds, long Forwards, int LargestBatch)
+internal sealed record LoadRound(int Clients, IReadOnlyList<ClientRun> Runs, double WallSeconds, long Forwards)
 {
+    /// <summary>Tokens generated per model forward in the round: 1 without batching, up to the client count with it.</summary>
+    public double TokensPerForward => Runs.Sum(r => r.Tokens) / (double)Forwards;
+
     public double AggregateTokensPerSecond => Runs.Sum(r => r.Tokens) / WallSeconds;
     public double MedianTimeToFirstToken => Runs.Select(r => r.TimeToFirstToken).Order().ElementAt(Runs.Count / 2);
     public double MaxTimeToFirstToken => Runs.Max(r => r.TimeToFirstToken);
@@ -30,7 +33,7 @@ internal static class LoadBench
         var runs = await Task.WhenAll(Enumerable.Range(0, clients).Select(i => StreamAsync(http, maxTokens, seed * 100 + i)));
         var wall = Stopwatch.GetElapsedTime(started).TotalSeconds;
         var after = host.Statistics;
-        return new LoadRound(clients, runs, wall, after.Forwards - before.Forwards, after.LargestDecodeBatch);
+        return new LoadRound(clients, runs, wall, after.Forwards - before.Forwards);
     }
 
     private static async Task<ClientRun> StreamAsync(HttpClient http, int maxTokens, int seed)

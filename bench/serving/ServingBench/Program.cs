@@ -72,7 +72,7 @@ await using (var host = await ServingHost.BuildAsync(options, logging => logging
     report.AppendLine();
     report.AppendLine(invariant, $"Streaming clients (HTTP/1.1 SSE on loopback, prompt \"ROMEO:\", max_tokens {settings.MaxTokens}, temperature 0.8, max batch {settings.Clients}); medians of {settings.Rounds} rounds:");
     report.AppendLine();
-    report.AppendLine("| clients | aggregate tok/s | per-client tok/s | TTFT median ms | TTFT max ms | forwards per round | largest decode batch |");
+    report.AppendLine("| clients | aggregate tok/s | per-client tok/s | TTFT median ms | TTFT max ms | forwards per round | tokens per forward |");
     report.AppendLine("|---:|---:|---:|---:|---:|---:|---:|");
     foreach (var rounds in new[] { single, many })
     {
@@ -80,7 +80,7 @@ await using (var host = await ServingHost.BuildAsync(options, logging => logging
         report.AppendLine(invariant,
             $"| {clients} | {Median(rounds.Select(r => r.AggregateTokensPerSecond)):F1} | {Median(rounds.SelectMany(r => r.Runs).Select(r => r.Tokens / r.Seconds)):F1} | " +
             $"{Median(rounds.Select(r => r.MedianTimeToFirstToken)) * 1000:F1} | {Median(rounds.Select(r => r.MaxTimeToFirstToken)) * 1000:F1} | " +
-            $"{Median(rounds.Select(r => (double)r.Forwards)):F0} | {rounds.Max(r => r.LargestBatch)} |");
+            $"{Median(rounds.Select(r => (double)r.Forwards)):F0} | {Median(rounds.Select(r => r.TokensPerForward)):F2} |");
     }
     report.AppendLine();
     report.AppendLine(invariant, $"Aggregate speed-up, {settings.Clients} clients over 1: **{manyRate / singleRate:F2}×**. Process resident memory {residentBefore / 1048576.0:F0} MiB before the measured rounds, {residentAfter / 1048576.0:F0} MiB after.");
