@@ -3,11 +3,14 @@ using Orchestrator.Cluster.Client;
 using Orchestrator.Cluster.Grains.Abstractions;
 using Orchestrator.Collective;
 using Orchestrator.Collective.Hosting;
+using Orchestrator.Telemetry;
 using Orchestrator.Data;
 using Orchestrator.Training;
 using Orchestrator.Training.Checkpoints;
+using Orchestrator.Training.Distributed;
 using Orchestrator.Training.Progress;
 using Orchestrator.Worker.Gradients;
+using Orchestrator.Worker.Telemetry;
 
 namespace Orchestrator.Worker;
 
@@ -18,11 +21,12 @@ namespace Orchestrator.Worker;
 /// </summary>
 internal sealed class AssignmentRun(
     WorkerAssignment assignment, WorkerOptions options, CoordinatorConnection coordinator, CollectiveServer collective,
-    ILoggerFactory loggers)
+    TrainingMetrics? metrics, ILoggerFactory loggers)
 {
     private readonly CancellationTokenSource _abandon = new();
     private readonly ILogger _logger = loggers.CreateLogger("Orchestrator.Worker");
     private long _step;
+    private ProgressMetrics? _progressMetrics;
 
     public WorkerAssignment Assignment => assignment;
     public long Step => Interlocked.Read(ref _step);
@@ -54,8 +58,13 @@ internal sealed class AssignmentRun(
             var membership = new RingMembership($"{assignment.JobId}/{assignment.Attempt}", assignment.Rank,
                 assignment.PeerEndpoints.Select(e => new Uri(e)).ToArray());
             await using var group = await collective.Node.JoinAsync(membership, cancellationToken);
-            using var trainer = new Trainer(config, data, assignment.RunDir, new CollectiveGradientSynchronizer(group),
+            var who = new TrainingIdentity(assignment.JobId, assignment.Rank, options.WorkerId);
+            IGradientSynchronizer synchronizer = new CollectiveGradientSynchronizer(group);
+            if (metrics is not null) synchronizer = new MeasuredGradientSynchronizer(synchronizer, metrics, who);
+            using var trainer = new Trainer(config, data, assignment.RunDir, synchronizer,
                 loggers.CreateLogger<Trainer>(), new SynchronousProgress(p => Report(job, p)), assignment.Resume);
+            if (metrics is not null)
+                _progressMetrics = new ProgressMetrics(metrics, who, assignment.WorldSize, config.Model.BlockSize, FlopsPerToken(config, trainer), assignment.Resume);
             var result = await trainer.RunAsync(cancellationToken);
             var final = new ProgressReport { Step = result.Steps, Loss = result.FinalTrainLoss ?? double.NaN, TokensPerSecond = result.TrainTokensPerSecond };
             if (assignment.Rank == 0)
@@ -84,11 +93,16 @@ internal sealed class AssignmentRun(
     private void Report(ITrainingJobGrain job, TrainingProgress progress)
     {
         Interlocked.Exchange(ref _step, progress.Step);
+        _progressMetrics?.Record(progress);
         var report = new ProgressReport { Step = progress.Step, Loss = progress.Loss, TokensPerSecond = progress.TokensPerSecond };
         _ = job.ReportProgressAsync(options.WorkerId, report).ContinueWith(
             t => WorkerLog.ReportFailed(_logger, t.Exception!.GetBaseException().Message),
             CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
     }
+
+    private static double FlopsPerToken(RunConfig config, Trainer trainer) => config.Model.Model == "gpt"
+        ? ModelFlops.PerTokenTransformer(trainer.Model.ParameterCount(), config.Model.NLayer, config.Model.NEmbd, config.Model.BlockSize)
+        : ModelFlops.PerTokenRecurrent(trainer.Model.ParameterCount());
 
     private static CheckpointRecord CheckpointRecordFor(string directory, TrainingResult result) => new()
     {

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Orchestrator.Cluster.Client;
 using Orchestrator.Cluster.Grains.Abstractions;
 using Orchestrator.Collective.Hosting;
+using Orchestrator.Telemetry;
 
 namespace Orchestrator.Worker;
 
@@ -20,6 +21,11 @@ public sealed class WorkerAgent(WorkerOptions options, ILoggerFactory loggers)
         options.Validate();
         var bind = options.AdvertisedHost is "127.0.0.1" or "localhost" ? IPAddress.Loopback : IPAddress.Any;
         await using var collective = await CollectiveServer.StartAsync(options.CollectivePort, bind, cancellationToken: cancellationToken);
+        await using var metricsServer = options.MetricsPort is { } metricsPort
+            ? await MetricsServer.StartAsync("worker", metricsPort, bind, new TelemetryOptions { PeakFlops = options.PeakFlops }, cancellationToken)
+            : null;
+        if (metricsServer is not null) WorkerLog.MetricsServed(_logger, metricsServer.Endpoint);
+        var metrics = metricsServer?.Training;
         var endpoint = new UriBuilder(collective.Endpoint) { Host = options.AdvertisedHost }.Uri;
         await using var coordinator = await CoordinatorConnection.ConnectAsync(options.Coordinator, cancellationToken);
         var me = coordinator.Worker(options.WorkerId);
@@ -45,7 +51,7 @@ public sealed class WorkerAgent(WorkerOptions options, ILoggerFactory loggers)
                         if (current is null || !current.Matches(assignment))
                         {
                             await StopAsync(current);
-                            current = new AssignmentRun(assignment, options, coordinator, collective, loggers);
+                            current = new AssignmentRun(assignment, options, coordinator, collective, metrics, loggers);
                             WorkerLog.Assigned(_logger, assignment.JobId, assignment.Attempt, assignment.Rank, assignment.WorldSize);
                             await coordinator.Job(assignment.JobId).ConfirmReadyAsync(options.WorkerId, assignment.Attempt);
                         }

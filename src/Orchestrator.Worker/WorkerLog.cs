@@ -25,4 +25,7 @@ internal static partial class WorkerLog
 
     [LoggerMessage(EventId = 3006, Level = LogLevel.Information, Message = "job {JobId}: stop requested ({Reason})")]
     public static partial void StopRequested(ILogger logger, string? jobId, string? reason);
+
+    [LoggerMessage(EventId = 3007, Level = LogLevel.Information, Message = "metrics served at {Endpoint}")]
+    public static partial void MetricsServed(ILogger logger, Uri endpoint);
 }

@@ -27,6 +27,12 @@ public sealed record WorkerOptions
     /// <summary>Exit after the first job this worker takes part in ends (used by <c>train --workers N</c>).</summary>
     public bool ExitAfterJob { get; init; }
 
+    /// <summary>Port of this worker's Prometheus <c>/metrics</c> endpoint; null serves none, 0 picks a free one.</summary>
+    public int? MetricsPort { get; init; }
+
+    /// <summary>Peak FLOP/s of this worker's device, for model FLOPs utilisation (<c>--peak-tflops</c> × 10¹²).</summary>
+    public double? PeakFlops { get; init; }
+
     /// <summary>How often the worker heartbeats and asks for its directive.</summary>
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromMilliseconds(500);
 
@@ -38,5 +44,7 @@ public sealed record WorkerOptions
             throw new ArgumentException("worker: --worker-id must not be empty");
         if (Threads < 0) throw new ArgumentException($"worker: --threads must be zero (all cores) or positive, got {Threads}");
         if (CollectivePort is < 0 or > 65535) throw new ArgumentException($"worker: --port must be in 0..65535, got {CollectivePort}");
+        if (MetricsPort is < 0 or > 65535) throw new ArgumentException($"worker: --metrics-port must be in 0..65535, got {MetricsPort}");
+        if (PeakFlops is { } peak && !(peak > 0 && double.IsFinite(peak))) throw new ArgumentException($"worker: --peak-tflops must be positive, got {peak / 1e12}");
     }
 }

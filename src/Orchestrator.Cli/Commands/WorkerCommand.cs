@@ -15,8 +15,10 @@ internal static class WorkerCommand
         var workerId = new Option<string>("--worker-id") { Description = "Stable worker identity", DefaultValueFactory = _ => defaults.WorkerId };
         var advertise = new Option<string>("--advertise-host") { Description = "Address peers use to reach this worker", DefaultValueFactory = _ => defaults.AdvertisedHost };
         var port = new Option<int>("--port") { Description = "Port of this worker's collective gRPC service (0 = free port)" };
+        var metricsPort = new Option<int?>("--metrics-port") { Description = "Serve Prometheus /metrics on this port (0 = free port; default: none)" };
+        var peakTflops = new Option<double?>("--peak-tflops") { Description = "Peak TFLOP/s of this worker's device, for model FLOPs utilisation (default: MFU not exported)" };
         var exitAfterJob = new Option<bool>("--exit-after-job") { Description = "Exit when the first job this worker joins ends" };
-        var command = new Command("worker", "Run a training worker") { coordinator, device, threads, workerId, advertise, port, exitAfterJob };
+        var command = new Command("worker", "Run a training worker") { coordinator, device, threads, workerId, advertise, port, metricsPort, peakTflops, exitAfterJob };
         command.SetAction(async (parse, cancellationToken) =>
         {
             using var loggers = ConsoleLogging.Create();
@@ -28,6 +30,8 @@ internal static class WorkerCommand
                 WorkerId = parse.GetValue(workerId)!,
                 AdvertisedHost = parse.GetValue(advertise)!,
                 CollectivePort = parse.GetValue(port),
+                MetricsPort = parse.GetValue(metricsPort),
+                PeakFlops = parse.GetValue(peakTflops) * 1e12,
                 ExitAfterJob = parse.GetValue(exitAfterJob),
             }, loggers);
             await agent.RunAsync(cancellationToken);

@@ -6,6 +6,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Orchestrator.Cluster.Control;
+using Orchestrator.Cluster.Grains.Abstractions;
+using Orchestrator.Telemetry;
 using Orleans.Configuration;
 using StackExchange.Redis;
 
@@ -16,7 +18,7 @@ public static class CoordinatorBuilderExtensions
 {
     /// <summary>
     /// Options (validated now and at start), Kestrel endpoints, the Orleans silo with its clustering and storage,
-    /// the gRPC control API and the health check.
+    /// the gRPC control API, the health check and the shared telemetry with the job and worker gauges.
     /// </summary>
     public static WebApplicationBuilder AddOrchestratorCoordinator(this WebApplicationBuilder builder)
     {
@@ -53,14 +55,18 @@ public static class CoordinatorBuilderExtensions
 
         builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<ControlErrorInterceptor>());
         builder.Services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster");
+        builder.AddOrchestratorTelemetry("coordinator");
+        builder.Services.AddSingleton(services => new ClusterMetrics(Enum.GetNames<JobState>(), services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
+        builder.Services.AddHostedService<ClusterMetricsCollector>();
         return builder;
     }
 
-    /// <summary>The control API on the HTTP/2 port and <c>/healthz</c> on both ports.</summary>
+    /// <summary>The control API on the HTTP/2 port; <c>/healthz</c> and Prometheus <c>/metrics</c> on both ports.</summary>
     public static WebApplication MapOrchestratorCoordinator(this WebApplication app)
     {
         app.MapGrpcService<ControlService>();
         app.MapHealthChecks("/healthz");
+        app.MapOrchestratorMetrics();
         return app;
     }
 

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 namespace Orchestrator.Cluster.Hosting;
 
 /// <summary>
-/// A coordinator process: Orleans silo + gRPC control API + <c>/healthz</c>. The CLI runs it in the foreground
+/// A coordinator process: Orleans silo + gRPC control API + <c>/healthz</c> + <c>/metrics</c>. The CLI runs it in the foreground
 /// (<c>orchestrator coordinator</c> → <see cref="RunAsync"/>) or in-process next to a worker (embedded mode →
 /// <see cref="StartAsync"/>/<see cref="StopAsync"/>). Configuration comes from the usual sources (appsettings,
 /// environment <c>Orchestrator__Coordinator__...</c>, command-line <c>--Orchestrator:Coordinator:ControlPort=...</c>)

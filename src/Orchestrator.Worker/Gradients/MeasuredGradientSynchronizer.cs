@@ -1,0 +1,28 @@
+using System.Diagnostics;
+using Orchestrator.Telemetry;
+using Orchestrator.Training.Distributed;
+using static TorchSharp.torch;
+
+namespace Orchestrator.Worker.Gradients;
+
+/// <summary>
+/// Times every gradient all-reduce of the synchronizer it wraps and counts its bytes, for the all-reduce
+/// bandwidth series. With overlap on, calls run concurrently with the backward pass, so a call's time includes
+/// waiting for the ring behind earlier buckets.
+/// </summary>
+internal sealed class MeasuredGradientSynchronizer(IGradientSynchronizer inner, TrainingMetrics metrics, TrainingIdentity who) : IGradientSynchronizer
+{
+    public int Rank => inner.Rank;
+    public int WorldSize => inner.WorldSize;
+
+    public async Task AverageGradientsAsync(IReadOnlyList<Tensor> gradients, CancellationToken cancellationToken)
+    {
+        var bytes = 0L;
+        foreach (var gradient in gradients) bytes += gradient.numel() * sizeof(float);
+        var started = Stopwatch.GetTimestamp();
+        await inner.AverageGradientsAsync(gradients, cancellationToken);
+        metrics.RecordAllReduce(who, bytes, Stopwatch.GetElapsedTime(started), WorldSize);
+    }
+
+    public Task<double[]> SumAsync(double[] values, CancellationToken cancellationToken) => inner.SumAsync(values, cancellationToken);
+}
