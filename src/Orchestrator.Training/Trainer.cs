@@ -124,7 +124,7 @@ public sealed class Trainer : IDisposable
                 SkippedSteps = state.SkippedSteps + (outcome.Skipped ? 1 : 0),
                 LastTrainLoss = outcome.Skipped ? state.LastTrainLoss : outcome.Loss,
             };
-            window.Add(stepSeconds, _plan.TokensPerStep);
+            window.Add(stepSeconds, _plan.TokensPerStep, outcome.Phases);
             if (_peers.WorldSize > 1 && _options.ReplicaCheckInterval > 0 && state.Step % _options.ReplicaCheckInterval == 0)
                 await ReplicaConsistency.VerifyAsync(Model, _peers, state.Step, cancellationToken);
             if (outcome.Skipped) TrainingLog.SkippedStep(_logger, state.Step, outcome.Loss, outcome.GradNorm, state.SkippedSteps);

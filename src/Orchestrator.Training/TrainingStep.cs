@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Orchestrator.Models;
 using Orchestrator.Training.Batching;
 using Orchestrator.Training.Distributed;
@@ -12,7 +13,8 @@ namespace Orchestrator.Training;
 /// <param name="Loss">Mean training loss over the global batch (all ranks).</param>
 /// <param name="GradNorm">Global gradient norm after averaging, before clipping.</param>
 /// <param name="Skipped">True when some rank saw a non-finite loss or norm and no rank updated its weights.</param>
-public readonly record struct StepOutcome(double Loss, double GradNorm, bool Skipped);
+/// <param name="Phases">This rank's time in each part of the step.</param>
+public readonly record struct StepOutcome(double Loss, double GradNorm, bool Skipped, Progress.StepPhases Phases = default);
 
 /// <summary>
 /// One optimizer step of data-parallel training: <c>grad_accum_steps</c> micro-batches of forward, cross-entropy and
@@ -39,12 +41,16 @@ internal sealed class TrainingStep
         _segmentParameters = Enumerable.Range(0, model.SegmentCount).Select(model.SegmentParameters).ToArray();
     }
 
+    private long _firstExchange;
+
     private bool Overlapped => _peers.WorldSize > 1 && _options.OverlapCommunication;
 
     public async Task<StepOutcome> RunAsync(long step, double learningRate, CancellationToken cancellationToken)
     {
         using var scope = NewDisposeScope();
         TrainingRandomness.SeedForStep(_options.Seed, step, _peers.Rank);
+        var started = Stopwatch.GetTimestamp();
+        _firstExchange = 0;
 
         var exchanges = new List<Task>(_segmentParameters.Length);
         Tensor? lossSum = null;
@@ -59,8 +65,10 @@ internal sealed class TrainingStep
             lossSum = lossSum is null ? loss : lossSum + loss;
         }
         if (_peers.WorldSize > 1 && !Overlapped)
-            exchanges.Add(_peers.AverageGradientsAsync(Gradients(_parameters), cancellationToken));
+            exchanges.Add(StartExchange(Gradients(_parameters), cancellationToken));
+        var backwardDone = Stopwatch.GetTimestamp();
         await Task.WhenAll(exchanges);
+        var exchangesDone = Stopwatch.GetTimestamp();
 
         var readings = stack([lossSum!, GradientClipping.GlobalNorm(_parameters)]).to(float64).cpu().data<double>().ToArray();
         var (localLoss, gradNorm) = (readings[0], readings[1]);
@@ -70,7 +78,19 @@ internal sealed class TrainingStep
         var skipped = totals[1] > 0 || !double.IsFinite(meanLoss);
         if (!skipped) _optimizer.Step(learningRate, GradientClipping.Coefficient(gradNorm, _options.GradClip));
         _optimizer.ZeroGrad();
-        return new StepOutcome(meanLoss, gradNorm, skipped);
+        var phases = new Progress.StepPhases(
+            Stopwatch.GetElapsedTime(started, backwardDone).TotalSeconds,
+            Stopwatch.GetElapsedTime(backwardDone, exchangesDone).TotalSeconds,
+            Stopwatch.GetElapsedTime(exchangesDone).TotalSeconds,
+            _firstExchange == 0 ? 0 : Stopwatch.GetElapsedTime(_firstExchange, exchangesDone).TotalSeconds);
+        return new StepOutcome(meanLoss, gradNorm, skipped, phases);
+    }
+
+    /// <summary>Starts one gradient exchange, noting when the step's first one began (for <see cref="Progress.StepPhases"/>).</summary>
+    private Task StartExchange(IReadOnlyList<Tensor> gradients, CancellationToken cancellationToken)
+    {
+        if (_firstExchange == 0) _firstExchange = Stopwatch.GetTimestamp();
+        return _peers.AverageGradientsAsync(gradients, cancellationToken);
     }
 
     /// <summary>Forward and backward of one micro-batch in one piece; returns the detached, accumulation-scaled loss.</summary>
@@ -97,11 +117,11 @@ internal sealed class TrainingStep
         }
         var loss = Loss(outputs[count - 1], target);
         loss.backward();
-        exchanges.Add(_peers.AverageGradientsAsync(Gradients(_segmentParameters[count - 1]), cancellationToken));
+        exchanges.Add(StartExchange(Gradients(_segmentParameters[count - 1]), cancellationToken));
         for (var i = count - 2; i >= 0; i--)
         {
             outputs[i].backward([cuts[i + 1].grad!]);
-            exchanges.Add(_peers.AverageGradientsAsync(Gradients(_segmentParameters[i]), cancellationToken));
+            exchanges.Add(StartExchange(Gradients(_segmentParameters[i]), cancellationToken));
         }
         return loss.detach();
     }

@@ -80,6 +80,11 @@ public sealed class PrometheusScrapeTests
 
         var stepTime = await prometheus.QueryAsync("orchestrator_training_step_duration_seconds_count{job_id=\"metrics-job\",phase=\"total\"}");
         Assert.All(stepTime, s => Assert.Equal(Steps, s.Value));
+        foreach (var phase in new[] { "forward_backward", "allreduce_wait", "optimizer" })
+            Assert.Equal(2, (await prometheus.QueryAsync($"orchestrator_training_step_duration_seconds_sum{{job_id=\"metrics-job\",phase=\"{phase}\"}} > 0")).Count);
+        var hidden = await prometheus.QueryAsync("orchestrator_allreduce_hidden_ratio{job_id=\"metrics-job\"}");
+        Assert.Equal(2, hidden.Count);
+        Assert.All(hidden, h => Assert.InRange(h.Value, 0, 1));
         var allReduced = await prometheus.QueryAsync("orchestrator_allreduce_payload_bytes_total{job_id=\"metrics-job\"}");
         Assert.Equal(2, allReduced.Count);
         Assert.All(allReduced, b => Assert.Equal(0, b.Value % Steps));

@@ -11,11 +11,14 @@ internal sealed class ThroughputWindow(long startStep)
     private long _tokens;
     private double _lastSecondsPerStep;
     private double _lastTokensPerSecond;
+    private StepPhases _phases;
+    private StepPhases _lastPhases;
 
-    public void Add(double stepSeconds, long tokens)
+    public void Add(double stepSeconds, long tokens, StepPhases phases = default)
     {
         _seconds += stepSeconds;
         _tokens += tokens;
+        _phases = _phases.Plus(phases);
     }
 
     public TrainingProgress Report(Checkpoints.TrainerState state, long maxSteps, StepOutcome outcome, double learningRate, TimeSpan elapsed)
@@ -25,6 +28,7 @@ internal sealed class ThroughputWindow(long startStep)
         {
             _lastSecondsPerStep = _seconds / Math.Max(1, state.Step - _startStep);
             _lastTokensPerSecond = _tokens / _seconds;
+            _lastPhases = _phases.Over(state.Step - _startStep);
         }
         return new TrainingProgress
         {
@@ -38,11 +42,12 @@ internal sealed class ThroughputWindow(long startStep)
             ElapsedSeconds = elapsed.TotalSeconds,
             EtaSeconds = _lastSecondsPerStep * (maxSteps - state.Step),
             SkippedSteps = state.SkippedSteps,
+            Phases = _lastPhases,
         };
     }
 
     public void Restart(long step)
     {
-        (_startStep, _seconds, _tokens) = (step, 0, 0);
+        (_startStep, _seconds, _tokens, _phases) = (step, 0, 0, default);
     }
 }

@@ -34,6 +34,17 @@ internal sealed class ProgressMetrics(TrainingMetrics metrics, TrainingIdentity 
             JobTokensPerSecond = progress.TokensPerSecond,
             ValidationLoss = progress.Evaluation?.Loss,
             FlopsPerToken = flopsPerToken,
+            PhaseSecondsPerStep = steps > 0 ? Phases(progress.Phases) : new Dictionary<string, double>(),
         });
+        var phases = progress.Phases;
+        if (steps > 0 && phases.CommunicationSeconds > 0)
+            metrics.RecordHiddenFraction(who, 1 - phases.AllReduceWaitSeconds / phases.CommunicationSeconds);
     }
+
+    private static Dictionary<string, double> Phases(StepPhases phases) => phases == default ? [] : new()
+    {
+        ["forward_backward"] = phases.ForwardBackwardSeconds,
+        ["allreduce_wait"] = phases.AllReduceWaitSeconds,
+        ["optimizer"] = phases.OptimizerSeconds,
+    };
 }

@@ -1,0 +1,22 @@
+using System.Text.Json.Serialization;
+
+namespace Orchestrator.Training.Progress;
+
+/// <summary>
+/// Where a step's wall time went, in seconds: forward and backward (with overlap on, gradient exchanges run during
+/// it), waiting for the exchanges still running after backward, and the rest (loss sum, clipping, optimizer).
+/// <see cref="CommunicationSeconds"/> spans the first exchange's start to the last one's end, so the hidden share
+/// of communication is 1 − wait / communication. On a GPU, forward_backward counts kernel launches only.
+/// </summary>
+public readonly record struct StepPhases(
+    [property: JsonPropertyName("forward_backward_s")] double ForwardBackwardSeconds,
+    [property: JsonPropertyName("allreduce_wait_s")] double AllReduceWaitSeconds,
+    [property: JsonPropertyName("optimizer_s")] double OptimizerSeconds,
+    [property: JsonPropertyName("communication_s")] double CommunicationSeconds)
+{
+    public StepPhases Plus(StepPhases other) => new(ForwardBackwardSeconds + other.ForwardBackwardSeconds,
+        AllReduceWaitSeconds + other.AllReduceWaitSeconds, OptimizerSeconds + other.OptimizerSeconds, CommunicationSeconds + other.CommunicationSeconds);
+
+    public StepPhases Over(double steps) => steps <= 0 ? default : new(ForwardBackwardSeconds / steps,
+        AllReduceWaitSeconds / steps, OptimizerSeconds / steps, CommunicationSeconds / steps);
+}
