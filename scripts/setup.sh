@@ -55,7 +55,7 @@ fi
 
 if [ "$want_tools" = 1 ]; then
   # Real peers for tests and benchmarks: PyTorch reference, Prometheus/promtool, Redis, iperf3.
-  pkgs=(python3-torch libopenblas0-pthread prometheus redis-server iperf3 chromium)
+  pkgs=(python3-torch libopenblas0-pthread prometheus redis-server iperf3 chromium docker-compose)
   missing=()
   for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
   if [ ${#missing[@]} -gt 0 ]; then
