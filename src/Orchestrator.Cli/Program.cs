@@ -14,5 +14,6 @@ var root = new RootCommand("Orchestrator: train language models from scratch, on
     SubmitCommand.Create(),
     StatusCommand.Create(),
     CancelCommand.Create(),
+    ServeCommand.Create(),
 };
 return await CliErrors.InvokeAsync(root, args);

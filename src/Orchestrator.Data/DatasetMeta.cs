@@ -58,7 +58,7 @@ public sealed record DatasetMeta
         if (!File.Exists(path))
         {
             throw new InvalidDatasetException(path,
-                $"'{path}' does not exist: '{dataDir}' is not a prepared dataset. Run `orchestrator prepare --output {dataDir}` first.");
+                $"'{path}' does not exist: '{dataDir}' is not a prepared dataset. Run `orchestrator prepare --out {dataDir}` first.");
         }
         DatasetMeta? meta;
         try

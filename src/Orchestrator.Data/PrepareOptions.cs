@@ -63,7 +63,7 @@ public sealed record PrepareOptions
     {
         if (string.IsNullOrWhiteSpace(OutputDirectory))
         {
-            throw new InvalidPrepareOptionsException("output_directory", "No output directory given; pass --output DIR.");
+            throw new InvalidPrepareOptionsException("output_directory", "No output directory given; pass --out DIR.");
         }
         if (Inputs.Count == 0 && string.IsNullOrWhiteSpace(Dataset))
         {

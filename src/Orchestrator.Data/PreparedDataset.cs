@@ -34,7 +34,7 @@ public sealed class PreparedDataset : IDisposable
         if (!System.IO.Directory.Exists(directory))
         {
             throw new InvalidDatasetException(directory,
-                $"Dataset directory '{directory}' does not exist; run `orchestrator prepare --output {dataDir}` first.");
+                $"Dataset directory '{directory}' does not exist; run `orchestrator prepare --out {dataDir}` first.");
         }
         var meta = DatasetMeta.Load(directory);
         foreach (var split in DatasetSplits.Names)

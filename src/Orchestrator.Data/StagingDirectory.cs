@@ -13,7 +13,7 @@ internal static class StagingDirectory
     {
         if (File.Exists(output))
         {
-            throw new OutputDirectoryNotEmptyException(output, $"Output path '{output}' is a file; pass a directory to --output.");
+            throw new OutputDirectoryNotEmptyException(output, $"Output path '{output}' is a file; pass a directory to --out.");
         }
         if (!Directory.Exists(output) || !Directory.EnumerateFileSystemEntries(output).Any())
         {
@@ -22,13 +22,13 @@ internal static class StagingDirectory
         if (!overwrite)
         {
             throw new OutputDirectoryNotEmptyException(output,
-                $"Output directory '{output}' already exists and is not empty; pass --force to replace it, or choose another --output.");
+                $"Output directory '{output}' already exists and is not empty; pass --force to replace it, or choose another --out.");
         }
         if (!File.Exists(Path.Combine(output, DatasetMeta.FileName)))
         {
             throw new OutputDirectoryNotEmptyException(output,
                 $"Output directory '{output}' is not empty and holds no {DatasetMeta.FileName}, so it is not a prepared dataset; " +
-                "refusing to delete it even with --force. Choose another --output or empty it yourself.");
+                "refusing to delete it even with --force. Choose another --out or empty it yourself.");
         }
     }
 

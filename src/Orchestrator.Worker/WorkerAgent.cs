@@ -66,7 +66,9 @@ public sealed class WorkerAgent(WorkerOptions options, ILoggerFactory loggers)
                         break;
                 }
 
-                if (current is { Started: true, Completion.IsCompleted: true } && options.ExitAfterJob)
+                // A finished rank keeps heartbeating until the coordinator releases it: leaving early would look like a
+                // lost member while rank 0 is still writing the final checkpoint, and fail the job.
+                if (options.ExitAfterJob && directive.Kind == WorkerDirectiveKind.Idle && current is { Started: true, Completion.IsCompleted: true })
                     return;
                 await Task.Delay(options.HeartbeatInterval, cancellationToken);
             }

@@ -1,0 +1,39 @@
+using System.CommandLine;
+using Orchestrator.Serving;
+
+namespace Orchestrator.Cli.Commands;
+
+/// <summary><c>orchestrator serve</c>: an OpenAI-style completions server (HTTP + SSE, gRPC) with continuous batching and a playground at <c>/</c>.</summary>
+internal static class ServeCommand
+{
+    public static Command Create()
+    {
+        var checkpoint = new Argument<string>("checkpoint") { Description = "Checkpoint directory (or a run directory: its latest checkpoint)" };
+        var port = new Option<int>("--port") { Description = "HTTP port (0 = free port)", DefaultValueFactory = _ => 8000 };
+        var grpcPort = new Option<int?>("--grpc-port") { Description = "gRPC port (default: HTTP port + 1)" };
+        var host = new Option<string>("--host") { Description = "Address to bind", DefaultValueFactory = _ => "127.0.0.1" };
+        var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N", DefaultValueFactory = _ => "cpu" };
+        var maxBatch = new Option<int>("--max-batch") { Description = "Sequences decoded together per step", DefaultValueFactory = _ => 8 };
+        var queue = new Option<int>("--queue") { Description = "Waiting requests before answering 429", DefaultValueFactory = _ => 64 };
+        var threads = new Option<int>("--threads") { Description = "libtorch threads (0 = all cores)" };
+        var modelName = new Option<string?>("--model-name") { Description = "Name served in /v1/models (default: the run's directory name)" };
+        var command = new Command("serve", "Serve a checkpoint over an OpenAI-style HTTP API and gRPC") { checkpoint, port, grpcPort, host, device, maxBatch, queue, threads, modelName };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            await ServingHost.RunAsync(new ServingOptions
+            {
+                CheckpointPath = parse.GetValue(checkpoint)!,
+                Port = parse.GetValue(port),
+                GrpcPort = parse.GetValue(grpcPort),
+                Host = parse.GetValue(host)!,
+                Device = parse.GetValue(device)!,
+                MaxBatch = parse.GetValue(maxBatch),
+                QueueCapacity = parse.GetValue(queue),
+                Threads = parse.GetValue(threads),
+                ModelName = parse.GetValue(modelName),
+            }, cancellationToken);
+            return 0;
+        });
+        return command;
+    }
+}
