@@ -124,7 +124,7 @@ public sealed class CollectiveGroup : IAsyncDisposable
             return Task.CompletedTask;
         }
 
-        var compress = _options.CompressBf16;
+        var compress = Membership.CompressBf16 || _options.CompressBf16;
         var frameElements = _options.ChunkBytes / sizeof(float);
         return RunAsync(operation, OperationKind.AllReduce, buffer.Length,
             context => RingAllReduce.RunAsync(context, buffer, op, compress, frameElements), cancellationToken);

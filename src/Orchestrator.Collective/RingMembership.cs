@@ -9,6 +9,13 @@ public sealed record RingMembership(string GroupId, int Rank, IReadOnlyList<Uri>
 {
     public int WorldSize => Peers.Count;
 
+    /// <summary>
+    /// Send this group's all-reduce payloads as bf16 (half the bytes; accumulation stays float32). A property of the
+    /// group, not of the node, because every rank must agree on it; <see cref="CollectiveOptions.CompressBf16"/> turns it
+    /// on for every group of a node.
+    /// </summary>
+    public bool CompressBf16 { get; init; }
+
     /// <summary>The rank this one sends to.</summary>
     public int RightRank => (Rank + 1) % WorldSize;
 

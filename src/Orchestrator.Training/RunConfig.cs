@@ -63,6 +63,7 @@ public sealed record RunConfig
         Require(t.KeepLastCheckpoints >= 0, "keep_last_checkpoints", t.KeepLastCheckpoints, "must be zero (keep all) or positive");
         Require(t.Threads >= 0, "threads", t.Threads, "must be zero (one per processor) or positive");
         Require(t.LogInterval > 0, "log_interval", t.LogInterval, "must be positive");
+        Require(TrainingOptions.KnownCompressions.Contains(t.GradientCompression), "gradient_compression", t.GradientCompression, "use none or bf16");
         Require(t.ReplicaCheckInterval >= 0, "replica_check_interval", t.ReplicaCheckInterval, "must be zero (never) or positive");
         Require(TorchDevices.IsWellFormed(t.Device), "device", t.Device, "use cpu, cuda or cuda:N");
     }

@@ -69,6 +69,11 @@ public sealed record TrainingOptions
     /// <summary>With several workers, send each model segment's gradients as soon as its backward pass is done.</summary>
     [JsonPropertyName("overlap_communication")] public bool OverlapCommunication { get; init; } = true;
 
+    /// <summary>Wire format of gradients between workers: <c>none</c> (float32) or <c>bf16</c> (half the bytes, rounded to nearest even).</summary>
+    [JsonPropertyName("gradient_compression")] public string GradientCompression { get; init; } = "none";
+
+    public static readonly IReadOnlyList<string> KnownCompressions = ["none", "bf16"];
+
     /// <summary>With several workers, compare a parameter checksum across replicas every this many steps (0 = never); a mismatch stops the job.</summary>
     [JsonPropertyName("replica_check_interval")] public int ReplicaCheckInterval { get; init; } = 100;
 

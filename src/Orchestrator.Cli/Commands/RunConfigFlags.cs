@@ -38,13 +38,14 @@ internal sealed class RunConfigFlags
     public readonly Option<int?> Threads = new("--threads") { Description = "libtorch threads per process (0 = all cores)" };
     public readonly Option<string?> Device = new("--device") { Description = "cpu, cuda or cuda:N" };
     public readonly Option<bool?> Overlap = new("--overlap") { Description = "Overlap gradient all-reduce with backward (true/false)" };
+    public readonly Option<string?> GradientCompression = new("--grad-compression") { Description = "Gradients on the wire between workers: none or bf16" };
     public readonly Option<int?> ReplicaCheckInterval = new("--replica-check-interval") { Description = "Compare a parameter checksum across workers every N steps (0 = never)" };
 
     public IEnumerable<Option> All =>
     [
         Config, Model, NLayer, NHead, NEmbd, BlockSize, Dropout, Bias, BatchSize, GradAccum, Lr, MinLr, WarmupSteps,
         LrSchedule, MaxSteps, WeightDecay, Beta1, Beta2, GradClip, EvalInterval, EvalBatches, CheckpointInterval,
-        KeepCheckpoints, LogInterval, Seed, Threads, Device, Overlap, ReplicaCheckInterval,
+        KeepCheckpoints, LogInterval, Seed, Threads, Device, Overlap, GradientCompression, ReplicaCheckInterval,
     ];
 
     /// <summary>
@@ -93,6 +94,7 @@ internal sealed class RunConfigFlags
                 Device = parse.GetValue(Device) ?? t.Device,
                 OverlapCommunication = parse.GetValue(Overlap) ?? t.OverlapCommunication,
                 ReplicaCheckInterval = parse.GetValue(ReplicaCheckInterval) ?? t.ReplicaCheckInterval,
+                GradientCompression = parse.GetValue(GradientCompression) ?? t.GradientCompression,
             },
         };
     }
