@@ -33,4 +33,21 @@ public sealed class CompressionTests
             Assert.Equal(plain.Groups[rank].Statistics.ChunksSent, compressed.Groups[rank].Statistics.ChunksSent);
         }
     }
+
+    [Fact]
+    public async Task A_group_can_ask_for_bf16_on_nodes_configured_for_float32()
+    {
+        const int worldSize = 3, length = 10_007;
+        var inputs = Reference.RandomInputs(worldSize, length, seed: 5);
+        await using var plain = await Ring.StartAsync(worldSize, RingPool.Configure);
+        var exact = await AllReduceTests.AllReduceOnEveryRank(plain, inputs, ReduceOp.Average);
+        await using var compressed = await Ring.JoinAsync(plain.Servers, worldSize, compressBf16: true);
+        var results = await AllReduceTests.AllReduceOnEveryRank(compressed, inputs, ReduceOp.Average);
+
+        Reference.AssertSameBits(results, "bf16 by membership");
+        Assert.All(results[0], x => Assert.Equal(0u, BitConverter.SingleToUInt32Bits(x) & 0xFFFF));
+        Assert.NotEqual(exact[0], results[0]);
+        for (var rank = 0; rank < worldSize; rank++)
+            Assert.Equal(plain.Groups[rank].Statistics.PayloadBytesSent, 2 * compressed.Groups[rank].Statistics.PayloadBytesSent);
+    }
 }

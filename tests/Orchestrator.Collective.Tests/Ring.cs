@@ -29,16 +29,16 @@ internal sealed class Ring : IAsyncDisposable
     }
 
     /// <summary>Joins a fresh group on the first <paramref name="worldSize"/> servers of a shared pool.</summary>
-    public static Task<Ring> JoinAsync(IReadOnlyList<CollectiveServer> pool, int worldSize) =>
-        JoinAsync(pool.Take(worldSize).ToArray(), []);
+    public static Task<Ring> JoinAsync(IReadOnlyList<CollectiveServer> pool, int worldSize, bool compressBf16 = false) =>
+        JoinAsync(pool.Take(worldSize).ToArray(), [], compressBf16);
 
-    private static async Task<Ring> JoinAsync(CollectiveServer[] servers, CollectiveServer[] owned)
+    private static async Task<Ring> JoinAsync(CollectiveServer[] servers, CollectiveServer[] owned, bool compressBf16 = false)
     {
         var groupId = "test-" + Guid.NewGuid().ToString("N");
         var endpoints = servers.Select(s => s.Endpoint).ToArray();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var groups = await Task.WhenAll(servers.Select((server, rank) =>
-            server.Node.JoinAsync(new RingMembership(groupId, rank, endpoints), timeout.Token)));
+            server.Node.JoinAsync(new RingMembership(groupId, rank, endpoints) { CompressBf16 = compressBf16 }, timeout.Token)));
         return new Ring(groups, servers, owned);
     }
 
