@@ -15,5 +15,6 @@ var root = new RootCommand("Orchestrator: train language models from scratch, on
     StatusCommand.Create(),
     CancelCommand.Create(),
     ServeCommand.Create(),
+    ReportCommand.Create(),
 };
 return await CliErrors.InvokeAsync(root, args);
