@@ -24,6 +24,9 @@ public sealed class CollectiveNode : IAsyncDisposable
         Options.Validate();
         _metrics = metrics;
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
+        if (!Security.ClusterToken.IsSet(Options.ClusterToken))
+            Security.ClusterTokenLog.Unauthenticated(_loggerFactory.CreateLogger<CollectiveNode>(), "The collective peer service",
+                $"{CollectiveOptions.SectionName}:{nameof(CollectiveOptions.ClusterToken)}");
     }
 
     public CollectiveOptions Options { get; }

@@ -49,6 +49,12 @@ public sealed class CollectiveOptions
     /// </summary>
     public int Http2WindowBytes { get; set; } = 16 << 20;
 
+    /// <summary>
+    /// The cluster's shared secret (see <see cref="Security.ClusterToken"/>): sent to every neighbour and required of
+    /// every caller of this rank's peer service. Null leaves the service open to anyone who can reach its port.
+    /// </summary>
+    public string? ClusterToken { get; set; }
+
     /// <summary>Throws when a value is out of range, naming the option and what to do.</summary>
     public void Validate()
     {
@@ -67,5 +73,6 @@ public sealed class CollectiveOptions
         if (Http2WindowBytes is < 65_535 or > 16 << 20)
             throw new ArgumentOutOfRangeException(nameof(Http2WindowBytes), Http2WindowBytes,
                 $"{SectionName}:{nameof(Http2WindowBytes)} must be between 65535 and 16777216 bytes.");
+        Security.ClusterToken.Validate(ClusterToken, $"{SectionName}:{nameof(ClusterToken)}");
     }
 }

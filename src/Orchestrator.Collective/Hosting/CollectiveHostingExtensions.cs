@@ -1,7 +1,10 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
+using Grpc.AspNetCore.Server;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Orchestrator.Collective.Security;
 using Orchestrator.Collective.Telemetry;
 using Orchestrator.Collective.Transport;
 
@@ -14,7 +17,8 @@ namespace Orchestrator.Collective.Hosting;
 public static class CollectiveHostingExtensions
 {
     /// <summary>
-    /// Registers <see cref="CollectiveNode"/> and the peer gRPC service with message limits sized for chunks.
+    /// Registers <see cref="CollectiveNode"/> and the peer gRPC service with message limits sized for chunks, and
+    /// with <see cref="ClusterTokenInterceptor"/> when <see cref="CollectiveOptions.ClusterToken"/> is set.
     /// Options are validated at start. Nothing else about the host's Kestrel is changed: the ring's bulk data flows
     /// from this server to the neighbour's client, whose receive window the library sets itself.
     /// </summary>
@@ -35,6 +39,11 @@ public static class CollectiveHostingExtensions
             // This side streams chunks to the right neighbour and only receives small requests.
             grpc.MaxSendMessageSize = CollectiveOptions.MaxChunkBytes + CollectiveOptions.MessageOverheadBytes;
             grpc.MaxReceiveMessageSize = 1 << 20;
+        });
+        services.AddOptions<GrpcServiceOptions<CollectivePeerService>>().Configure<IOptions<CollectiveOptions>>((grpc, collective) =>
+        {
+            if (ClusterToken.IsSet(collective.Value.ClusterToken))
+                grpc.Interceptors.Add<ClusterTokenInterceptor>(collective.Value.ClusterToken!);
         });
         services.AddSingleton<CollectiveMetrics>();
         services.AddSingleton<CollectiveNode>();

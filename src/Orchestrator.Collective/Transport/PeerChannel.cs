@@ -2,12 +2,14 @@ using System.Net;
 using System.Net.Http;
 using Grpc.Net.Client;
 using Microsoft.Extensions.Logging;
+using Orchestrator.Collective.Security;
 
 namespace Orchestrator.Collective.Transport;
 
 /// <summary>
 /// Builds the HTTP/2 cleartext gRPC channel to a ring neighbour: one connection, keep-alive pings so a vanished
-/// peer breaks the link even when no operation is running, and no retries (a collective cannot be replayed).
+/// peer breaks the link even when no operation is running, no retries (a collective cannot be replayed), and the
+/// cluster token on every call when one is configured.
 /// </summary>
 internal static class PeerChannel
 {
@@ -28,7 +30,7 @@ internal static class PeerChannel
         };
         return GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions
         {
-            HttpHandler = handler,
+            HttpHandler = ClusterTokenHandler.Wrap(options.ClusterToken, handler),
             DisposeHttpClient = true,
             // This side sends small requests and receives the neighbour's chunks.
             MaxSendMessageSize = 1 << 20,
