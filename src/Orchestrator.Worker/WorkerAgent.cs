@@ -20,7 +20,8 @@ public sealed class WorkerAgent(WorkerOptions options, ILoggerFactory loggers)
     {
         options.Validate();
         var bind = options.AdvertisedHost is "127.0.0.1" or "localhost" ? IPAddress.Loopback : IPAddress.Any;
-        await using var collective = await CollectiveServer.StartAsync(options.CollectivePort, bind, cancellationToken: cancellationToken);
+        await using var collective = await CollectiveServer.StartAsync(options.CollectivePort, bind,
+            configure: collectiveOptions => collectiveOptions.ClusterToken = options.ClusterToken, cancellationToken: cancellationToken);
         await using var metricsServer = options.MetricsPort is { } metricsPort
             ? await MetricsServer.StartAsync("worker", metricsPort, bind, new TelemetryOptions { PeakFlops = options.PeakFlops }, cancellationToken)
             : null;

@@ -33,6 +33,12 @@ public sealed record WorkerOptions
     /// <summary>Peak FLOP/s of this worker's device, for model FLOPs utilisation (<c>--peak-tflops</c> × 10¹²).</summary>
     public double? PeakFlops { get; init; }
 
+    /// <summary>
+    /// The cluster's shared secret (<c>--cluster-token</c> / <c>ORCHESTRATOR_CLUSTER_TOKEN</c>): required of every
+    /// caller of this worker's collective service and sent to its ring neighbours. Null leaves the service open.
+    /// </summary>
+    public string? ClusterToken { get; init; }
+
     /// <summary>How often the worker heartbeats and asks for its directive.</summary>
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromMilliseconds(500);
 
@@ -45,6 +51,7 @@ public sealed record WorkerOptions
         if (Threads < 0) throw new ArgumentException($"worker: --threads must be zero (all cores) or positive, got {Threads}");
         if (CollectivePort is < 0 or > 65535) throw new ArgumentException($"worker: --port must be in 0..65535, got {CollectivePort}");
         if (MetricsPort is < 0 or > 65535) throw new ArgumentException($"worker: --metrics-port must be in 0..65535, got {MetricsPort}");
+        Collective.Security.ClusterToken.Validate(ClusterToken, "worker: --cluster-token");
         if (PeakFlops is { } peak && !(peak > 0 && double.IsFinite(peak))) throw new ArgumentException($"worker: --peak-tflops must be positive, got {peak / 1e12}");
     }
 }

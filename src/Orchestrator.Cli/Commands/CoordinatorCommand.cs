@@ -5,7 +5,7 @@ namespace Orchestrator.Cli.Commands;
 
 /// <summary>
 /// <c>orchestrator coordinator</c>: the Orleans silo with the job, worker and checkpoint grains plus the control API.
-/// Every setting of <c>Orchestrator:Coordinator</c>, <c>Orchestrator:Redis</c> and <c>Orchestrator:Jobs</c> can also come
+/// Every setting of <c>Orchestrator:Coordinator</c>, <c>Orchestrator:Redis</c>, <c>Orchestrator:Security</c> and <c>Orchestrator:Jobs</c> can also come
 /// from environment variables (<c>Orchestrator__Coordinator__GatewayPort</c>) or <c>--Orchestrator:Section:Key=value</c>.
 /// </summary>
 internal static class CoordinatorCommand
@@ -18,7 +18,8 @@ internal static class CoordinatorCommand
         var healthPort = new Option<int?>("--health-port") { Description = "/healthz port (default 5051)" };
         var advertise = new Option<string?>("--advertise") { Description = "IP other machines reach this coordinator on (default: loopback only)" };
         var redis = new Option<string?>("--redis") { Description = "Redis connection string: clustering and grain storage shared by several coordinators" };
-        var command = new Command("coordinator", "Run the coordinator (Orleans silo + control API)") { gatewayPort, siloPort, controlPort, healthPort, advertise, redis };
+        var clusterToken = ClusterTokenOption.Create();
+        var command = new Command("coordinator", "Run the coordinator (Orleans silo + control API)") { gatewayPort, siloPort, controlPort, healthPort, advertise, redis, clusterToken };
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -33,6 +34,7 @@ internal static class CoordinatorCommand
             Set("Orchestrator:Coordinator:HealthPort", parse.GetValue(healthPort));
             Set("Orchestrator:Coordinator:AdvertisedAddress", parse.GetValue(advertise));
             Set("Orchestrator:Redis:ConnectionString", parse.GetValue(redis));
+            Set("Orchestrator:Security:ClusterToken", ClusterTokenOption.Resolve(parse, clusterToken));
             await using var host = CoordinatorHost.Create(parse.UnmatchedTokens.ToArray(), settings);
             await host.StartAsync(cancellationToken);
             Console.Error.WriteLine($"coordinator: gateway {host.GatewayEndpoint}, control {host.ControlAddress}, health {host.HealthAddress}");

@@ -18,7 +18,8 @@ internal static class WorkerCommand
         var metricsPort = new Option<int?>("--metrics-port") { Description = "Serve Prometheus /metrics on this port (0 = free port; default: none)" };
         var peakTflops = new Option<double?>("--peak-tflops") { Description = "Peak TFLOP/s of this worker's device, for model FLOPs utilisation (default: MFU not exported)" };
         var exitAfterJob = new Option<bool>("--exit-after-job") { Description = "Exit when the first job this worker joins ends" };
-        var command = new Command("worker", "Run a training worker") { coordinator, device, threads, workerId, advertise, port, metricsPort, peakTflops, exitAfterJob };
+        var clusterToken = ClusterTokenOption.Create();
+        var command = new Command("worker", "Run a training worker") { coordinator, device, threads, workerId, advertise, port, metricsPort, peakTflops, exitAfterJob, clusterToken };
         command.SetAction(async (parse, cancellationToken) =>
         {
             using var loggers = ConsoleLogging.Create();
@@ -33,6 +34,7 @@ internal static class WorkerCommand
                 MetricsPort = parse.GetValue(metricsPort),
                 PeakFlops = parse.GetValue(peakTflops) * 1e12,
                 ExitAfterJob = parse.GetValue(exitAfterJob),
+                ClusterToken = ClusterTokenOption.Resolve(parse, clusterToken),
             }, loggers);
             await agent.RunAsync(cancellationToken);
             return 0;

@@ -1,6 +1,7 @@
 using Orchestrator.Cluster.Control;
 using Orchestrator.Cluster.Grains.Abstractions;
 using Orchestrator.Cluster.Hosting;
+using Orchestrator.Collective.Security;
 using Orchestrator.Training;
 
 namespace Orchestrator.Cli.Embedded;
@@ -9,6 +10,7 @@ namespace Orchestrator.Cli.Embedded;
 /// <c>train --workers N</c> on one machine: the real distributed path in miniature. A coordinator (Orleans silo and
 /// control API) runs in this process on free loopback ports, N worker processes join it, the job is submitted through
 /// the control API and watched until it ends; then everything is shut down and the run directory is left behind.
+/// A random cluster token guards both gRPC APIs; workers get it through their environment, never their command line.
 /// </summary>
 internal static class EmbeddedCluster
 {
@@ -17,12 +19,15 @@ internal static class EmbeddedCluster
     public static async Task<int> TrainAsync(RunConfig config, string dataDir, string runDir, int workers, bool resume, CancellationToken cancellationToken)
     {
         var ports = FreePorts.Take(4);
+        // A fresh secret per run: nothing else on this machine can join or drive the embedded cluster.
+        var clusterToken = ClusterToken.Generate();
         await using var coordinator = CoordinatorHost.Create([], new Dictionary<string, string?>
         {
             ["Orchestrator:Coordinator:SiloPort"] = ports[0].ToString(),
             ["Orchestrator:Coordinator:GatewayPort"] = ports[1].ToString(),
             ["Orchestrator:Coordinator:ControlPort"] = ports[2].ToString(),
             ["Orchestrator:Coordinator:HealthPort"] = ports[3].ToString(),
+            ["Orchestrator:Security:ClusterToken"] = clusterToken,
             ["Logging:LogLevel:Default"] = "Warning",
             // The silo's start-up advice (server GC, watchdog on a busy CPU) is noise for a local run.
             ["Logging:LogLevel:Orleans"] = "Error",
@@ -37,10 +42,10 @@ internal static class EmbeddedCluster
             "--threads", config.Training.Threads.ToString(),
             "--device", config.Training.Device,
             "--exit-after-job",
-        ])).ToList();
+        ], new Dictionary<string, string> { [ClusterToken.EnvironmentVariable] = clusterToken })).ToList();
         try
         {
-            using var control = ControlClient.Connect(coordinator.ControlAddress.ToString());
+            using var control = ControlClient.Connect(coordinator.ControlAddress.ToString(), clusterToken);
             var jobId = $"train-{DateTime.UtcNow:yyyyMMdd-HHmmss}";
             await control.SubmitAsync(new JobSpec
             {

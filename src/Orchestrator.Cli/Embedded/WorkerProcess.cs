@@ -17,9 +17,11 @@ internal sealed class WorkerProcess : IDisposable
     public bool HasExited => _process.HasExited;
     public int ExitCode => _process.ExitCode;
 
-    public static WorkerProcess Start(string name, IEnumerable<string> arguments)
+    /// <summary>Starts <c>worker ARGUMENTS</c>; <paramref name="environment"/> is added to this process's environment (secrets go here, not in arguments).</summary>
+    public static WorkerProcess Start(string name, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = SelfInvocation.StartInfo(["worker", .. arguments]);
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) info.Environment[key] = value;
         info.RedirectStandardOutput = true;
         info.RedirectStandardError = true;
         info.UseShellExecute = false;

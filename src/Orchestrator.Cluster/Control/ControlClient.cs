@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Grpc.Core;
 using Grpc.Net.Client;
+using Orchestrator.Collective.Security;
 using Orchestrator.Cluster.Grains.Abstractions;
 using Proto = Orchestrator.Cluster.Protos;
 
@@ -10,17 +11,22 @@ namespace Orchestrator.Cluster.Control;
 /// Typed access to a coordinator's control API for <c>orchestrator submit/status/cancel</c>. Failures come back
 /// as the cluster's own exceptions (<see cref="InvalidJobSpecException"/>, <see cref="JobNotFoundException"/>,
 /// <see cref="JobAlreadyExistsException"/>, <see cref="IllegalJobTransitionException"/>,
-/// <see cref="Client.CoordinatorUnavailableException"/>) with the coordinator's message.
+/// <see cref="Client.CoordinatorUnavailableException"/>, and <see cref="UnauthorizedAccessException"/> for a missing or wrong
+/// cluster token) with the coordinator's message.
 /// </summary>
 public sealed class ControlClient : IDisposable
 {
     private readonly GrpcChannel channel;
     private readonly Proto.Control.ControlClient client;
 
-    private ControlClient(Uri address)
+    private ControlClient(Uri address, string? clusterToken)
     {
         Address = address;
-        channel = GrpcChannel.ForAddress(address);
+        channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
+        {
+            HttpHandler = ClusterTokenHandler.Wrap(clusterToken, new SocketsHttpHandler()),
+            DisposeHttpClient = true,
+        });
         client = new Proto.Control.ControlClient(channel);
     }
 
@@ -28,10 +34,11 @@ public sealed class ControlClient : IDisposable
     public Uri Address { get; }
 
     /// <summary>
-    /// Creates a client for "HOST:PORT" or "http://HOST:PORT" (the coordinator's <c>ControlPort</c>). No
-    /// connection is made until the first call.
+    /// Creates a client for "HOST:PORT" or "http://HOST:PORT" (the coordinator's <c>ControlPort</c>), sending
+    /// <paramref name="clusterToken"/> with every call when the coordinator requires one. No connection is made until
+    /// the first call.
     /// </summary>
-    public static ControlClient Connect(string address)
+    public static ControlClient Connect(string address, string? clusterToken = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(address);
         var text = address.Contains("://", StringComparison.Ordinal) ? address : $"http://{address}";
@@ -40,7 +47,8 @@ public sealed class ControlClient : IDisposable
             throw new ArgumentException($"coordinator address '{address}' is not HOST:PORT or http://HOST:PORT (e.g. 127.0.0.1:5050)", nameof(address));
         }
 
-        return new ControlClient(uri);
+        ClusterToken.Validate(clusterToken, "--cluster-token");
+        return new ControlClient(uri, clusterToken);
     }
 
     /// <summary>Submits a job; an empty <see cref="JobSpec.JobId"/> lets the coordinator pick one (returned in the status).</summary>

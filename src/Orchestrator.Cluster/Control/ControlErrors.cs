@@ -34,6 +34,8 @@ public static class ControlErrors
         StatusCode.Unavailable => new CoordinatorUnavailableException(
             $"coordinator control API at {address} is unreachable ({exception.Status.Detail}): start it with `orchestrator coordinator` or fix the address",
             exception),
+        StatusCode.Unauthenticated => new UnauthorizedAccessException(
+            $"coordinator control API at {address} refused the call: {exception.Status.Detail}", exception),
         _ => exception,
     };
 }

@@ -4,9 +4,11 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orchestrator.Cluster.Control;
 using Orchestrator.Cluster.Grains.Abstractions;
+using Orchestrator.Collective.Security;
 using Orchestrator.Telemetry;
 using Orleans.Configuration;
 using StackExchange.Redis;
@@ -24,6 +26,7 @@ public static class CoordinatorBuilderExtensions
     {
         var coordinator = builder.AddValidatedOptions<CoordinatorOptions, CoordinatorOptionsValidator>(CoordinatorOptions.SectionName);
         var redis = builder.AddValidatedOptions<RedisOptions, RedisOptionsValidator>(RedisOptions.SectionName);
+        var security = builder.AddValidatedOptions<SecurityOptions, SecurityOptionsValidator>(SecurityOptions.SectionName);
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -53,7 +56,12 @@ public static class CoordinatorBuilderExtensions
             silo.AddOrchestratorStorage(redis);
         });
 
-        builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<ControlErrorInterceptor>());
+        builder.Services.AddGrpc(grpc =>
+        {
+            // First, so an unauthenticated call reaches nothing else.
+            if (security.IsEnabled) grpc.Interceptors.Add<ClusterTokenInterceptor>(security.ClusterToken!);
+            grpc.Interceptors.Add<ControlErrorInterceptor>();
+        });
         builder.Services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster");
         builder.AddOrchestratorTelemetry("coordinator");
         builder.Services.AddSingleton(services => new ClusterMetrics(Enum.GetNames<JobState>(), services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
@@ -61,9 +69,15 @@ public static class CoordinatorBuilderExtensions
         return builder;
     }
 
-    /// <summary>The control API on the HTTP/2 port; <c>/healthz</c> and Prometheus <c>/metrics</c> on both ports.</summary>
+    /// <summary>
+    /// The control API on the HTTP/2 port; <c>/healthz</c> and Prometheus <c>/metrics</c> on both ports. Warns when the
+    /// control API runs without a cluster token.
+    /// </summary>
     public static WebApplication MapOrchestratorCoordinator(this WebApplication app)
     {
+        if (!app.Services.GetRequiredService<IOptions<SecurityOptions>>().Value.IsEnabled)
+            ClusterTokenLog.Unauthenticated(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ControlService)),
+                "The coordinator's control API", $"{SecurityOptions.SectionName}:{nameof(SecurityOptions.ClusterToken)}");
         app.MapGrpcService<ControlService>();
         app.MapHealthChecks("/healthz");
         app.MapOrchestratorMetrics();

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -36,15 +37,18 @@ public sealed class CoordinatorHost : IAsyncDisposable
 
     /// <summary>
     /// Builds (does not start) a coordinator. Throws <see cref="OptionsValidationException"/> naming every bad
-    /// configuration key.
+    /// configuration key. <paramref name="configureLogging"/> adds to the default logging (e.g. a test's capturing provider).
     /// </summary>
-    public static CoordinatorHost Create(string[] args, IReadOnlyDictionary<string, string?>? settings = null)
+    public static CoordinatorHost Create(string[] args, IReadOnlyDictionary<string, string?>? settings = null,
+        Action<ILoggingBuilder>? configureLogging = null)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
         if (settings is not null)
         {
             builder.Configuration.AddInMemoryCollection(settings);
         }
+
+        configureLogging?.Invoke(builder.Logging);
 
         builder.AddOrchestratorCoordinator();
         var app = builder.Build();

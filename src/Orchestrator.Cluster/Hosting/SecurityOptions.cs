@@ -1,0 +1,37 @@
+using Microsoft.Extensions.Options;
+using Orchestrator.Collective.Security;
+
+namespace Orchestrator.Cluster.Hosting;
+
+/// <summary>
+/// Who may call the coordinator's control API, bound from <c>Orchestrator:Security</c> (also <c>--cluster-token</c>
+/// and <c>ORCHESTRATOR_CLUSTER_TOKEN</c> on the command line). With <see cref="ClusterToken"/> set, every gRPC call
+/// must carry it (see <see cref="Orchestrator.Collective.Security.ClusterToken"/>); unset, the API is open and the
+/// coordinator says so at start. <c>/healthz</c> and <c>/metrics</c> stay open for probes and scrapers.
+/// </summary>
+public sealed class SecurityOptions
+{
+    public const string SectionName = "Orchestrator:Security";
+
+    /// <summary>The cluster's shared secret; the same value every worker and control client is given.</summary>
+    public string? ClusterToken { get; set; }
+
+    public bool IsEnabled => Collective.Security.ClusterToken.IsSet(ClusterToken);
+}
+
+/// <summary>Refuses a token too short or unfit for gRPC metadata at start, without echoing it.</summary>
+public sealed class SecurityOptionsValidator : IValidateOptions<SecurityOptions>
+{
+    public ValidateOptionsResult Validate(string? name, SecurityOptions options)
+    {
+        try
+        {
+            ClusterToken.Validate(options.ClusterToken, $"{SecurityOptions.SectionName}:{nameof(SecurityOptions.ClusterToken)}");
+            return ValidateOptionsResult.Success;
+        }
+        catch (ArgumentException ex)
+        {
+            return ValidateOptionsResult.Fail(ex.Message);
+        }
+    }
+}
