@@ -69,7 +69,7 @@ internal sealed class AssignmentRun(
             if (metrics is not null)
                 _progressMetrics = new ProgressMetrics(metrics, who, assignment.WorldSize, config.Model.BlockSize, FlopsPerToken(config, trainer), assignment.Resume);
             var result = await trainer.RunAsync(cancellationToken);
-            var final = new ProgressReport { Step = result.Steps, Loss = result.FinalTrainLoss ?? double.NaN, TokensPerSecond = result.TrainTokensPerSecond };
+            var final = new ProgressReport { Step = result.Steps, Loss = result.FinalTrainLoss ?? double.NaN, TokensPerSecond = result.TrainTokensPerSecond / assignment.WorldSize };
             if (assignment.Rank == 0)
             {
                 if (result.CheckpointDirectory is { } directory)
@@ -97,7 +97,8 @@ internal sealed class AssignmentRun(
     {
         Interlocked.Exchange(ref _step, progress.Step);
         _progressMetrics?.Record(progress);
-        var report = new ProgressReport { Step = progress.Step, Loss = progress.Loss, TokensPerSecond = progress.TokensPerSecond };
+        // The trainer reports the job's (global-batch) rate; the coordinator adds up its members' own shares.
+        var report = new ProgressReport { Step = progress.Step, Loss = progress.Loss, TokensPerSecond = progress.TokensPerSecond / assignment.WorldSize };
         _ = job.ReportProgressAsync(options.WorkerId, report).ContinueWith(
             t => WorkerLog.ReportFailed(_logger, t.Exception!.GetBaseException().Message),
             CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
