@@ -151,7 +151,7 @@ public sealed class Trainer : IDisposable
             }
 
             if (isWriter && ((_options.CheckpointInterval > 0 && state.Step % _options.CheckpointInterval == 0) || last || isBest))
-                lastCheckpoint = WriteCheckpoint(state with { ElapsedSeconds = state.ElapsedSeconds + clock.Elapsed.TotalSeconds }, isBest, cancellationToken);
+                lastCheckpoint = WriteCheckpoint(state with { ElapsedSeconds = state.ElapsedSeconds + clock.Elapsed.TotalSeconds }, isBest, lastEvaluation?.Loss, cancellationToken);
         }
 
         return new TrainingResult
@@ -191,8 +191,9 @@ public sealed class Trainer : IDisposable
             TrainingLog.ChangedOption(_logger, option, saved?.ToString() ?? "", current?.ToString() ?? "");
     }
 
-    private string WriteCheckpoint(TrainerState state, bool isBest, CancellationToken cancellationToken)
+    private string WriteCheckpoint(TrainerState state, bool isBest, double? valLoss, CancellationToken cancellationToken)
     {
+        var started = Stopwatch.GetTimestamp();
         state = state with
         {
             TorchRngState = TrainingRandomness.CaptureState(),
@@ -205,6 +206,16 @@ public sealed class Trainer : IDisposable
         _store.Publish(directory, isBest);
         _store.ApplyRetention(_options.KeepLastCheckpoints);
         TrainingLog.CheckpointWritten(_logger, state.Step, directory, isBest ? " (best so far)" : "");
+        var bytes = new DirectoryInfo(directory).EnumerateFiles().Sum(f => f.Length);
+        _progress?.Report(new TrainingProgress
+        {
+            Step = state.Step,
+            MaxSteps = _options.MaxSteps,
+            Loss = state.LastTrainLoss ?? double.NaN,
+            TokensSeen = state.TokensSeen,
+            SkippedSteps = state.SkippedSteps,
+            Checkpoint = new CheckpointWritten(directory, state.Step, Stopwatch.GetElapsedTime(started).TotalSeconds, bytes, valLoss, isBest),
+        });
         return directory;
     }
 

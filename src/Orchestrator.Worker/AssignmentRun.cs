@@ -27,6 +27,7 @@ internal sealed class AssignmentRun(
     private readonly ILogger _logger = loggers.CreateLogger("Orchestrator.Worker");
     private long _step;
     private ProgressMetrics? _progressMetrics;
+    private Action<CheckpointWritten>? _checkpointMetrics;
 
     public WorkerAssignment Assignment => assignment;
     public long Step => Interlocked.Read(ref _step);
@@ -67,6 +68,8 @@ internal sealed class AssignmentRun(
             using var trainer = new Trainer(config, data, assignment.RunDir, synchronizer,
                 loggers.CreateLogger<Trainer>(), new SynchronousProgress(p => Report(job, p)), assignment.Resume);
             if (metrics is not null)
+                _checkpointMetrics = written => metrics.RecordCheckpoint(who, TimeSpan.FromSeconds(written.Seconds), written.Bytes, DateTimeOffset.UtcNow);
+            if (metrics is not null)
                 _progressMetrics = new ProgressMetrics(metrics, who, assignment.WorldSize, config.Model.BlockSize, FlopsPerToken(config, trainer), assignment.Resume);
             var result = await trainer.RunAsync(cancellationToken);
             var final = new ProgressReport { Step = result.Steps, Loss = result.FinalTrainLoss ?? double.NaN, TokensPerSecond = result.TrainTokensPerSecond / assignment.WorldSize };
@@ -95,11 +98,32 @@ internal sealed class AssignmentRun(
 
     private void Report(ITrainingJobGrain job, TrainingProgress progress)
     {
+        if (progress.Checkpoint is { } written)
+        {
+            RecordCheckpoint(job, written);
+            return;
+        }
         Interlocked.Exchange(ref _step, progress.Step);
         _progressMetrics?.Record(progress);
         // The trainer reports the job's (global-batch) rate; the coordinator adds up its members' own shares.
         var report = new ProgressReport { Step = progress.Step, Loss = progress.Loss, TokensPerSecond = progress.TokensPerSecond / assignment.WorldSize };
         _ = job.ReportProgressAsync(options.WorkerId, report).ContinueWith(
+            t => WorkerLog.ReportFailed(_logger, t.Exception!.GetBaseException().Message),
+            CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+    }
+
+    /// <summary>Every complete checkpoint goes into the job's catalog (the coordinator's record of what can be resumed) and the checkpoint metrics.</summary>
+    private void RecordCheckpoint(ITrainingJobGrain job, CheckpointWritten written)
+    {
+        _checkpointMetrics?.Invoke(written);
+        var record = new CheckpointRecord
+        {
+            Step = written.Step,
+            Path = written.Directory,
+            Sha256 = CheckpointManifest.Sha256Of(Path.Combine(written.Directory, CheckpointManifest.FileName)),
+            ValLoss = written.ValLoss,
+        };
+        _ = job.ReportCheckpointAsync(options.WorkerId, record).ContinueWith(
             t => WorkerLog.ReportFailed(_logger, t.Exception!.GetBaseException().Message),
             CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
     }

@@ -92,6 +92,16 @@ public sealed class PrometheusScrapeTests
         Assert.Equal(2, (await prometheus.QueryAsync("orchestrator_allreduce_bus_bandwidth_bytes_per_second{job_id=\"metrics-job\"} > 0")).Count);
         Assert.Equal(2, (await prometheus.QueryAsync("orchestrator_training_mfu_ratio{job_id=\"metrics-job\"} > 0")).Count);
         Assert.Equal(3, (await prometheus.QueryAsync("orchestrator_process_native_memory_bytes > 0")).Count);
+
+        // Rank 0 writes the checkpoints (steps 15 and 30): their count, and the size of the last one on disk.
+        var checkpoints = Path.Combine(runDir, "checkpoints");
+        var latestBytes = new DirectoryInfo(Path.Combine(checkpoints, File.ReadAllText(Path.Combine(checkpoints, "latest")).Trim()))
+            .EnumerateFiles().Sum(f => f.Length);
+        var size = await prometheus.WaitForAsync("orchestrator_checkpoint_size_bytes{job_id=\"metrics-job\"}",
+            r => r.Count == 1 && r[0].Value == latestBytes, Patience, Context);
+        Assert.Equal("0", size.Single().Labels["rank"]);
+        var written = await prometheus.QueryAsync("orchestrator_checkpoint_duration_seconds_count{job_id=\"metrics-job\"}");
+        Assert.Equal(2, written.Single().Value);
         Assert.Equal(3, (await prometheus.QueryAsync("up == 1")).Count);
 
         using var http = new HttpClient();

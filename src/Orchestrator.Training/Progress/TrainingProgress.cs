@@ -25,4 +25,7 @@ public sealed record TrainingProgress
 
     /// <summary>Set on the report that follows an evaluation of the validation split.</summary>
     [JsonPropertyName("eval")] public EvaluationResult? Evaluation { get; init; }
+
+    /// <summary>Set on the report (rank 0 only) that follows a completed checkpoint; the other fields repeat the last report.</summary>
+    [JsonPropertyName("checkpoint")] public CheckpointWritten? Checkpoint { get; init; }
 }
