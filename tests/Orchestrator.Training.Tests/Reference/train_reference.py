@@ -29,9 +29,9 @@ def read_safetensors(path):
     return out
 
 
-def reference_name(ours):
-    # GptModel nests the MLP in a module `mlp`; the reference keeps c_fc / c_proj directly in the block.
-    return ours.replace(".mlp.", ".")
+def reference_name(ours, params):
+    # The reference mirrors our module names; older versions kept c_fc / c_proj directly in the block.
+    return ours if ours in params else ours.replace(".mlp.", ".")
 
 
 def main(d, reference_py):
@@ -48,7 +48,7 @@ def main(d, reference_py):
     params = model.state_dict(keep_vars=True)  # tied lm_head.weight included, as in our state_dict
     with torch.no_grad():
         for name, value in read_safetensors(os.path.join(d, "init.safetensors")).items():
-            params[reference_name(name)].copy_(value)
+            params[reference_name(name, params)].copy_(value)
 
     decay = [p for p in model.parameters() if p.dim() >= 2]
     no_decay = [p for p in model.parameters() if p.dim() < 2]
@@ -80,7 +80,7 @@ def main(d, reference_py):
     final = read_safetensors(os.path.join(d, "final.safetensors"))
     worst = 0.0
     for name, value in final.items():
-        worst = max(worst, (params[reference_name(name)].detach() - value).abs().max().item())
+        worst = max(worst, (params[reference_name(name, params)].detach() - value).abs().max().item())
     print(json.dumps({"max_abs_diff": worst, "tensors": len(final)}))
 
 
