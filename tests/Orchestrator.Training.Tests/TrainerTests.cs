@@ -154,6 +154,8 @@ public sealed class TrainerTests : IDisposable
         Assert.Equal([10L, 20], eval.Select(l => l.GetProperty("step").GetInt64()));
         Assert.All(train, l => Assert.True(l.GetProperty("tokens_per_sec").GetDouble() > 0));
         Assert.All(eval, l => Assert.True(l.GetProperty("bits_per_byte").GetDouble() > 0));
+        var checkpoints = reports.Where(r => r.Checkpoint is not null).Select(r => r.Checkpoint!).ToArray();
+        reports.RemoveAll(r => r.Checkpoint is not null);
         Assert.Equal(6, reports.Count);
         Assert.Equal(2, reports.Count(r => r.Evaluation is not null));
         Assert.All(reports, r => Assert.True(r.TokensPerSecond > 0, $"report at step {r.Step} says {r.TokensPerSecond} tokens/s"));
@@ -162,6 +164,12 @@ public sealed class TrainerTests : IDisposable
         var store = CheckpointStore.ForRun(_temp.Sub("observed"));
         Assert.Equal([10L, 20], store.Steps());
         Assert.Equal(store.Latest, result.CheckpointDirectory);
+        // Every checkpoint is announced once, after it is complete, with its size on disk and the evaluation it follows.
+        Assert.Equal([10L, 20], checkpoints.Select(c => c.Step));
+        Assert.Equal(store.Latest, checkpoints[^1].Directory);
+        Assert.All(checkpoints, c => Assert.Equal(new DirectoryInfo(c.Directory).EnumerateFiles().Sum(f => f.Length), c.Bytes));
+        Assert.All(checkpoints, c => Assert.True(c.Seconds > 0));
+        Assert.Equal(eval.Select(l => l.GetProperty("loss").GetDouble()), checkpoints.Select(c => c.ValLoss!.Value));
         var best = Checkpoint.Load(store.Best!);
         Assert.Equal(result.BestValLoss, best.State.BestValLoss);
         var latest = Checkpoint.Load(_temp.Sub("observed"));
@@ -177,7 +185,7 @@ public sealed class TrainerTests : IDisposable
         var config = Config() with { Training = Config().Training with { MaxSteps = 12, LogInterval = 1, EvalInterval = 4, CheckpointInterval = 4 } };
         await Train(config, "flat", progress: new SynchronousProgress(p =>
         {
-            if (p.Evaluation is null) live.Add(DisposeScopeManager.Statistics.TensorStatistics.ThreadTotalLiveCount);
+            if (p.Evaluation is null && p.Checkpoint is null) live.Add(DisposeScopeManager.Statistics.TensorStatistics.ThreadTotalLiveCount);
         }));
         Assert.Equal(12, live.Count);
         Assert.True(live.Skip(1).Distinct().Count() == 1, $"live tensors after each step: {string.Join(", ", live)}");
