@@ -44,7 +44,13 @@ internal sealed class ProfiledSteps : IDisposable
 
     public static ProfiledSteps Build(string dataDir, int threads) => new(dataDir, threads);
 
-    public Result Run(int steps, int warmup, bool setThreadsFirst = false)
+    /// <summary>
+    /// Times <paramref name="steps"/> steps after <paramref name="warmup"/> untimed ones; <paramref name="setThreadsFirst"/>
+    /// calls set_num_threads again on the calling thread. <paramref name="segmented"/> runs backward one model segment
+    /// at a time through detached cuts, as TrainingStep does when it overlaps gradient exchange with backward (here with
+    /// no exchange), so the cost of segmenting can be told from the exchange's.
+    /// </summary>
+    public Result Run(int steps, int warmup, bool setThreadsFirst = false, bool segmented = false)
     {
         if (setThreadsFirst) set_num_threads(_threads);
         var parameters = _optimizer.Parameters;
@@ -58,11 +64,14 @@ internal sealed class ProfiledSteps : IDisposable
             _plan.MicroBatchStarts(step, 0, _loader.Starts);
             var (input, target) = _loader.Load();
             marks[1] = Stopwatch.GetTimestamp();
-            var logits = _model.call(input);
+            var (cuts, outputs) = segmented ? ForwardBySegments(input) : ([], [_model.call(input)]);
             marks[2] = Stopwatch.GetTimestamp();
+            var logits = outputs[^1];
             var loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[^1]), target.reshape(-1));
             marks[3] = Stopwatch.GetTimestamp();
             loss.backward();
+            for (var i = outputs.Length - 2; i >= 0 && segmented; i--)
+                outputs[i].backward([cuts[i + 1].grad!]);
             marks[4] = Stopwatch.GetTimestamp();
             var readings = stack([loss.detach(), GradientClipping.GlobalNorm(parameters)]).to(float64).cpu().data<double>().ToArray();
             marks[5] = Stopwatch.GetTimestamp();
@@ -76,8 +85,21 @@ internal sealed class ProfiledSteps : IDisposable
         }
         var msPerStep = totals.Sum() / steps;
         Dispose();
-        return new Result(_threads, "", get_num_threads(), steps, Math.Round(msPerStep, 3), Math.Round(BatchSize * 64 * 1000 / msPerStep),
+        return new Result(_threads, "", segmented ? "segments" : "whole", get_num_threads(), steps, Math.Round(msPerStep, 3), Math.Round(BatchSize * 64 * 1000 / msPerStep),
             Parts.Select((name, i) => (name, ms: totals[i] / steps)).ToDictionary(p => p.name, p => Math.Round(p.ms, 3)));
+    }
+
+    private (Tensor[] Cuts, Tensor[] Outputs) ForwardBySegments(Tensor input)
+    {
+        var count = _model.SegmentCount;
+        var cuts = new Tensor[count];
+        var outputs = new Tensor[count];
+        for (var i = 0; i < count; i++)
+        {
+            cuts[i] = i == 0 ? input : outputs[i - 1].detach().requires_grad_(true);
+            outputs[i] = _model.ForwardSegment(i, cuts[i]);
+        }
+        return (cuts, outputs);
     }
 
     public void Dispose()
@@ -91,6 +113,7 @@ internal sealed class ProfiledSteps : IDisposable
     public sealed record Result(
         [property: JsonPropertyName("threads")] int Threads,
         [property: JsonPropertyName("loop_thread")] string LoopThread,
+        [property: JsonPropertyName("backward")] string Backward,
         [property: JsonPropertyName("get_num_threads_in_loop")] int ThreadsInLoop,
         [property: JsonPropertyName("steps")] int Steps,
         [property: JsonPropertyName("ms_per_step")] double MsPerStep,
