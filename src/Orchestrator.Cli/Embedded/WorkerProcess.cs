@@ -21,6 +21,9 @@ internal sealed class WorkerProcess : IDisposable
     public static WorkerProcess Start(string name, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = SelfInvocation.StartInfo(["worker", .. arguments]);
+        // Idle thread-pool threads spinning for work steal the cores the ring all-reduce needs (25-50% more bandwidth
+        // without spinning in bench/allreduce on 2 cores); a user's own setting wins.
+        info.Environment.TryAdd("DOTNET_ThreadPool_UnfairSemaphoreSpinLimit", "0");
         foreach (var (key, value) in environment ?? new Dictionary<string, string>()) info.Environment[key] = value;
         info.RedirectStandardOutput = true;
         info.RedirectStandardError = true;
