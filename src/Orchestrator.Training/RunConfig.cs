@@ -52,6 +52,7 @@ public sealed record RunConfig
         Require(t.LrDecaySteps is not null || t.LrSchedule == "constant" || t.MaxSteps > t.WarmupSteps, "warmup_steps", t.WarmupSteps, $"must be smaller than max_steps ({t.MaxSteps}) for a decaying schedule");
         Require(t.BatchSize > 0, "batch_size", t.BatchSize, "must be positive");
         Require(t.GradAccumSteps > 0, "grad_accum_steps", t.GradAccumSteps, "must be positive");
+        Require(t.GlobalBatchSize is null or > 0, "global_batch_size", t.GlobalBatchSize, "must be positive (sequences per optimizer step over all workers) or left out to mean world_size x batch_size x grad_accum_steps");
         Require(t.WeightDecay >= 0, "weight_decay", t.WeightDecay, "must be zero or positive");
         Require(t.Beta1 is >= 0 and < 1, "beta1", t.Beta1, "must be in [0, 1)");
         Require(t.Beta2 is >= 0 and < 1, "beta2", t.Beta2, "must be in [0, 1)");

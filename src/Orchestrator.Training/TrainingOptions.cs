@@ -25,10 +25,18 @@ public sealed record TrainingOptions
 
     [JsonPropertyName("max_steps")] public int MaxSteps { get; init; } = 2000;
 
-    /// <summary>Sequences in one micro-batch of ONE worker; the global batch is world_size × batch_size × grad_accum_steps.</summary>
+    /// <summary>Most sequences one worker feeds through the model at once (one micro-batch).</summary>
     [JsonPropertyName("batch_size")] public int BatchSize { get; init; } = 12;
 
+    /// <summary>Micro-batches per worker per step when <see cref="GlobalBatchSize"/> is not set; otherwise derived from it.</summary>
     [JsonPropertyName("grad_accum_steps")] public int GradAccumSteps { get; init; } = 1;
+
+    /// <summary>
+    /// Sequences per optimizer step over all workers. Fixing it keeps the optimisation (and the loss curve) the same
+    /// when workers join or leave: each worker takes its share and accumulation steps adapt. Null means
+    /// world_size × batch_size × grad_accum_steps.
+    /// </summary>
+    [JsonPropertyName("global_batch_size")] public int? GlobalBatchSize { get; init; }
 
     /// <summary>Decoupled (AdamW) weight decay, applied only to parameters with two or more dimensions.</summary>
     [JsonPropertyName("weight_decay")] public double WeightDecay { get; init; } = 0.1;
@@ -78,6 +86,9 @@ public sealed record TrainingOptions
     [JsonPropertyName("replica_check_interval")] public int ReplicaCheckInterval { get; init; } = 100;
 
     [JsonIgnore] public int EffectiveLrDecaySteps => LrDecaySteps ?? MaxSteps;
+
+    /// <summary>Sequences per optimizer step when <paramref name="worldSize"/> workers train: <see cref="GlobalBatchSize"/> or world_size × batch_size × grad_accum_steps.</summary>
+    public long EffectiveGlobalBatchSize(int worldSize) => GlobalBatchSize ?? (long)worldSize * BatchSize * GradAccumSteps;
 
     public static readonly IReadOnlyList<string> KnownSchedules = ["cosine", "linear", "constant"];
 }
