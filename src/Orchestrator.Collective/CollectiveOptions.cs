@@ -55,6 +55,12 @@ public sealed class CollectiveOptions
     /// </summary>
     public string? ClusterToken { get; set; }
 
+    /// <summary>
+    /// Mutual TLS for this rank's server and its channels to neighbours (see <see cref="Security.MutualTlsOptions"/>);
+    /// off unless its paths are set (e.g. Collective__Tls__CertificatePath).
+    /// </summary>
+    public Security.MutualTlsOptions Tls { get; set; } = new();
+
     /// <summary>Throws when a value is out of range, naming the option and what to do.</summary>
     public void Validate()
     {
@@ -74,5 +80,6 @@ public sealed class CollectiveOptions
             throw new ArgumentOutOfRangeException(nameof(Http2WindowBytes), Http2WindowBytes,
                 $"{SectionName}:{nameof(Http2WindowBytes)} must be between 65535 and 16777216 bytes.");
         Security.ClusterToken.Validate(ClusterToken, $"{SectionName}:{nameof(ClusterToken)}");
+        Tls.Validate($"{SectionName}:{nameof(Tls)}");
     }
 }

@@ -39,9 +39,9 @@ public sealed record RingMembership(string GroupId, int Rank, IReadOnlyList<Uri>
         for (var i = 0; i < Peers.Count; i++)
         {
             var peer = Peers[i];
-            if (peer is null || !peer.IsAbsoluteUri || peer.Scheme != Uri.UriSchemeHttp)
+            if (peer is null || !peer.IsAbsoluteUri || peer.Scheme is not ("http" or "https"))
                 throw new ArgumentException(
-                    $"Peer {i} of group '{GroupId}' is '{peer}'; collective peers are plain-HTTP/2 endpoints such as http://10.0.0.5:7070.",
+                    $"Peer {i} of group '{GroupId}' is '{peer}'; collective peers are HTTP/2 endpoints such as http://10.0.0.5:7070 (https with mutual TLS).",
                     nameof(Peers));
         }
     }

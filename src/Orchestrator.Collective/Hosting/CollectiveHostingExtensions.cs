@@ -12,7 +12,9 @@ namespace Orchestrator.Collective.Hosting;
 
 /// <summary>
 /// Adds the collective layer to a worker's own ASP.NET Core host: <c>services.AddCollective()</c> then
-/// <c>app.MapCollective()</c>. The host must listen with HTTP/2 (cleartext is fine on a private network).
+/// <c>app.MapCollective()</c>. The host must listen with HTTP/2 (cleartext is fine on a private network); with
+/// <see cref="CollectiveOptions.Tls"/> set, secure its endpoint with <see cref="MutualTlsServer.UseMutualTls"/> too
+/// (the peer channels then dial https on their own).
 /// </summary>
 public static class CollectiveHostingExtensions
 {

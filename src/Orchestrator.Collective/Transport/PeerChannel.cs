@@ -7,8 +7,8 @@ using Orchestrator.Collective.Security;
 namespace Orchestrator.Collective.Transport;
 
 /// <summary>
-/// Builds the HTTP/2 cleartext gRPC channel to a ring neighbour: one connection, keep-alive pings so a vanished
-/// peer breaks the link even when no operation is running, no retries (a collective cannot be replayed), and the
+/// Builds the HTTP/2 gRPC channel to a ring neighbour (cleartext, or mutual TLS when <see cref="CollectiveOptions.Tls"/>
+/// is set): one connection, keep-alive pings so a vanished peer breaks the link even when no operation is running, no retries (a collective cannot be replayed), and the
 /// cluster token on every call when one is configured.
 /// </summary>
 internal static class PeerChannel
@@ -28,6 +28,13 @@ internal static class PeerChannel
             AutomaticDecompression = DecompressionMethods.None,
             UseProxy = false,
         };
+        // Loaded per channel, so a rotated certificate is used from the next ring the worker joins.
+        if (options.Tls.IsEnabled)
+        {
+            handler.UseMutualTls(options.Tls.Load(), loggerFactory.CreateLogger(typeof(PeerChannel)), endpoint);
+            endpoint = MutualTlsClient.Secure(endpoint);
+        }
+
         return GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions
         {
             HttpHandler = ClusterTokenHandler.Wrap(options.ClusterToken, handler),
