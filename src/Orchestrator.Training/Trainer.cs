@@ -18,9 +18,10 @@ namespace Orchestrator.Training;
 /// Trains one model on one prepared dataset as one rank of a data-parallel group (or alone with
 /// <see cref="SingleProcessSynchronizer"/>): the step loop of <see cref="TrainingStep"/>, periodic evaluation,
 /// progress reports and checkpoints (rank 0 writes). With <c>resume</c> it continues exactly from
-/// <c>RUN_DIR/checkpoints/latest</c>: same weights, moments, step, data position and random streams. The loop runs
-/// on a dedicated thread (TorchSharp scopes are thread-local). libtorch's generator and thread count are process-wide,
-/// so run one trainer per process at a time. Owns the model: dispose the trainer when done.
+/// <c>RUN_DIR/checkpoints/latest</c>: same weights, moments, step, data position and random streams. Everything
+/// that touches libtorch — construction, the loop, disposal — runs on one dedicated <see cref="TrainingThread"/>
+/// (TorchSharp scopes and OpenMP pools are per thread). libtorch's generator is process-wide, so construct trainers
+/// one after the other. Owns the model: dispose the trainer when done.
 /// </summary>
 public sealed class Trainer : IDisposable
 {
@@ -39,7 +40,9 @@ public sealed class Trainer : IDisposable
     private readonly Evaluator? _evaluator;
     private readonly LearningRateSchedule _schedule;
     private readonly CheckpointStore _store;
-    private int _started;
+    private readonly TrainingThread _thread;
+    private Task<TrainingResult>? _run;
+    private int _started, _disposed;
 
     public Trainer(RunConfig config, PreparedDataset data, string runDirectory, IGradientSynchronizer synchronizer, ILogger logger,
         IProgress<TrainingProgress>? progress = null, bool resume = false)
@@ -51,32 +54,51 @@ public sealed class Trainer : IDisposable
         (_config, _options, _data, _runDirectory, _peers, _logger, _progress, _resume) =
             (config, config.Training, data, runDirectory, synchronizer, logger, progress, resume);
         _device = TorchDevices.Parse(_options.Device);
-        set_num_threads(_options.Threads > 0 ? _options.Threads : Environment.ProcessorCount);
-
-        TrainingRandomness.SeedForInitialisation(_options.Seed);
-        Model = ModelFactory.Create(config.Model);
+        _schedule = new LearningRateSchedule(_options);
+        _store = CheckpointStore.ForRun(runDirectory);
+        _thread = new TrainingThread($"trainer-rank{synchronizer.Rank}");
         try
         {
-            Model.to(_device);
-            Model.train();
-            _optimizer = new AdamW(Model.named_parameters().Select(p => (p.name, p.parameter)),
-                _options.Beta1, _options.Beta2, _options.Eps, _options.WeightDecay);
-            var train = data.Split("train");
-            _plan = new BatchPlan(train.Length, config.Model.BlockSize, _options.Seed, synchronizer.WorldSize, synchronizer.Rank,
-                _options.BatchSize, _options.GradAccumSteps);
-            _trainLoader = new TokenBatchLoader(train, _options.BatchSize, config.Model.BlockSize, _device);
-            // A split too short for one window (a tiny corpus) is not evaluated rather than failing the run.
-            _evaluator = data.Meta.Splits.TryGetValue("val", out var val) && val.Tokens > config.Model.BlockSize
-                ? new Evaluator(Model, data, "val", _options.BatchSize, _device)
-                : null;
+            (Model, _optimizer, _plan, _trainLoader, _evaluator) = _thread.Invoke(Build);
         }
         catch
         {
-            Dispose();
+            _thread.Dispose();
             throw;
         }
-        _schedule = new LearningRateSchedule(_options);
-        _store = CheckpointStore.ForRun(runDirectory);
+    }
+
+    /// <summary>Everything that holds native memory, built on the training thread (see <see cref="TrainingThread"/>).</summary>
+    private (LanguageModel, AdamW, BatchPlan, TokenBatchLoader, Evaluator?) Build()
+    {
+        set_num_threads(_options.Threads > 0 ? _options.Threads : Environment.ProcessorCount);
+        TrainingRandomness.SeedForInitialisation(_options.Seed);
+        var model = ModelFactory.Create(_config.Model);
+        AdamW? optimizer = null;
+        TokenBatchLoader? loader = null;
+        try
+        {
+            model.to(_device);
+            model.train();
+            optimizer = new AdamW(model.named_parameters().Select(p => (p.name, p.parameter)),
+                _options.Beta1, _options.Beta2, _options.Eps, _options.WeightDecay);
+            var train = _data.Split("train");
+            var plan = new BatchPlan(train.Length, _config.Model.BlockSize, _options.Seed, _peers.WorldSize, _peers.Rank,
+                _options.BatchSize, _options.EffectiveGlobalBatchSize(_peers.WorldSize));
+            loader = new TokenBatchLoader(train, _options.BatchSize, _config.Model.BlockSize, _device);
+            // A split too short for one window (a tiny corpus) is not evaluated rather than failing the run.
+            var evaluator = _data.Meta.Splits.TryGetValue("val", out var val) && val.Tokens > _config.Model.BlockSize
+                ? new Evaluator(model, _data, "val", _options.BatchSize, _device)
+                : null;
+            return (model, optimizer, plan, loader, evaluator);
+        }
+        catch
+        {
+            loader?.Dispose();
+            optimizer?.Dispose();
+            model.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The model being trained (on the configured device); valid until the trainer is disposed.</summary>
@@ -87,7 +109,7 @@ public sealed class Trainer : IDisposable
     {
         if (Interlocked.Exchange(ref _started, 1) != 0)
             throw new InvalidOperationException("a Trainer runs once: create a new one (with resume: true) to continue");
-        return TrainingThread.RunAsync(() => TrainAsync(cancellationToken), $"trainer-rank{_peers.Rank}");
+        return _run = _thread.RunAsync(() => TrainAsync(cancellationToken));
     }
 
     private async Task<TrainingResult> TrainAsync(CancellationToken cancellationToken)
@@ -112,14 +134,14 @@ public sealed class Trainer : IDisposable
             cancellationToken.ThrowIfCancellationRequested();
             var stepStart = clock.Elapsed;
             var learningRate = _schedule.At(state.Step);
-            var outcome = await step.RunAsync(state.Step, learningRate, cancellationToken);
+            var outcome = await step.RunAsync(state.DataPosition, learningRate, cancellationToken);
             var stepSeconds = (clock.Elapsed - stepStart).TotalSeconds;
             trainSeconds += stepSeconds;
             stepsRun++;
             state = state with
             {
                 Step = state.Step + 1,
-                DataPosition = state.Step + 1,
+                DataPosition = state.DataPosition + 1,
                 TokensSeen = state.TokensSeen + _plan.TokensPerStep,
                 SkippedSteps = state.SkippedSteps + (outcome.Skipped ? 1 : 0),
                 LastTrainLoss = outcome.Skipped ? state.LastTrainLoss : outcome.Loss,
@@ -219,11 +241,18 @@ public sealed class Trainer : IDisposable
         return directory;
     }
 
+    /// <summary>Waits for a run still in progress to end, then frees the model and buffers on the training thread.</summary>
     public void Dispose()
     {
-        _evaluator?.Dispose();
-        _trainLoader?.Dispose();
-        _optimizer?.Dispose();
-        Model.Dispose();
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        if (_run is { IsCompleted: false } run) ((IAsyncResult)run).AsyncWaitHandle.WaitOne();
+        _thread.Invoke(() =>
+        {
+            _evaluator?.Dispose();
+            _trainLoader.Dispose();
+            _optimizer.Dispose();
+            Model.Dispose();
+        });
+        _thread.Dispose();
     }
 }

@@ -17,8 +17,8 @@ namespace Orchestrator.Training;
 public readonly record struct StepOutcome(double Loss, double GradNorm, bool Skipped, Progress.StepPhases Phases = default);
 
 /// <summary>
-/// One optimizer step of data-parallel training: <c>grad_accum_steps</c> micro-batches of forward, cross-entropy and
-/// backward; gradient averaging across ranks; clipping by global norm; AdamW. With several ranks and
+/// One optimizer step of data-parallel training: this rank's micro-batches (<see cref="BatchPlan"/>) of forward,
+/// weighted cross-entropy and backward; gradient averaging across ranks; clipping by global norm; AdamW. With several ranks and
 /// <c>overlap_communication</c>, the last micro-batch runs backward one model segment at a time and starts averaging a
 /// segment's gradients as soon as they are final, so the exchange of the top of the network overlaps the backward of
 /// the bottom. Exactly one device-to-host read per step (loss and norm together).
@@ -45,10 +45,14 @@ internal sealed class TrainingStep
 
     private bool Overlapped => _peers.WorldSize > 1 && _options.OverlapCommunication;
 
-    public async Task<StepOutcome> RunAsync(long step, double learningRate, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs one step on the global batch at <paramref name="dataPosition"/> (see <see cref="BatchPlan"/>); dropout is
+    /// seeded from the same position, so a step's randomness follows its data, also after a rollback.
+    /// </summary>
+    public async Task<StepOutcome> RunAsync(long dataPosition, double learningRate, CancellationToken cancellationToken)
     {
         using var scope = NewDisposeScope();
-        TrainingRandomness.SeedForStep(_options.Seed, step, _peers.Rank);
+        TrainingRandomness.SeedForStep(_options.Seed, dataPosition, _peers.Rank);
         var started = Stopwatch.GetTimestamp();
         _firstExchange = 0;
 
@@ -56,12 +60,13 @@ internal sealed class TrainingStep
         Tensor? lossSum = null;
         for (var micro = 0; micro < _plan.GradAccumSteps; micro++)
         {
-            _plan.MicroBatchStarts(step, micro, _loader.Starts);
-            var (input, target) = _loader.Load();
+            var count = _plan.MicroBatchStarts(dataPosition, micro, _loader.Starts);
+            var (input, target) = _loader.Load(count);
+            var divisor = _plan.LossDivisor(micro);
             var isLast = micro == _plan.GradAccumSteps - 1;
             var loss = isLast && Overlapped
-                ? BackwardBySegments(input, target, exchanges, cancellationToken)
-                : Backward(input, target);
+                ? BackwardBySegments(input, target, divisor, exchanges, cancellationToken)
+                : Backward(input, target, divisor);
             lossSum = lossSum is null ? loss : lossSum + loss;
         }
         if (_peers.WorldSize > 1 && !Overlapped)
@@ -93,10 +98,10 @@ internal sealed class TrainingStep
         return _peers.AverageGradientsAsync(gradients, cancellationToken);
     }
 
-    /// <summary>Forward and backward of one micro-batch in one piece; returns the detached, accumulation-scaled loss.</summary>
-    private Tensor Backward(Tensor input, Tensor target)
+    /// <summary>Forward and backward of one micro-batch in one piece; returns the detached, weighted loss.</summary>
+    private Tensor Backward(Tensor input, Tensor target, double divisor)
     {
-        var loss = Loss(_model.call(input), target);
+        var loss = Loss(_model.call(input), target, divisor);
         loss.backward();
         return loss.detach();
     }
@@ -105,7 +110,7 @@ internal sealed class TrainingStep
     /// Forward through the segments with a cut (detached, grad-requiring input) between each, then backward from the
     /// last segment to the first, handing each segment's finished gradients to the peers before starting the next.
     /// </summary>
-    private Tensor BackwardBySegments(Tensor input, Tensor target, List<Task> exchanges, CancellationToken cancellationToken)
+    private Tensor BackwardBySegments(Tensor input, Tensor target, double divisor, List<Task> exchanges, CancellationToken cancellationToken)
     {
         var count = _model.SegmentCount;
         var cuts = new Tensor[count];
@@ -115,7 +120,7 @@ internal sealed class TrainingStep
             cuts[i] = i == 0 ? input : outputs[i - 1].detach().requires_grad_(true);
             outputs[i] = _model.ForwardSegment(i, cuts[i]);
         }
-        var loss = Loss(outputs[count - 1], target);
+        var loss = Loss(outputs[count - 1], target, divisor);
         loss.backward();
         exchanges.Add(StartExchange(Gradients(_segmentParameters[count - 1]), cancellationToken));
         for (var i = count - 2; i >= 0; i--)
@@ -126,11 +131,14 @@ internal sealed class TrainingStep
         return loss.detach();
     }
 
-    /// <summary>Mean cross-entropy of logits <c>(B, T, V)</c> against targets <c>(B, T)</c>, divided by the accumulation steps.</summary>
-    private Tensor Loss(Tensor logits, Tensor target)
+    /// <summary>
+    /// Mean cross-entropy of logits <c>(B, T, V)</c> against targets <c>(B, T)</c>, divided by the micro-batch's
+    /// <see cref="BatchPlan.LossDivisor"/> so the sum over micro-batches and the average over ranks weigh every sequence alike.
+    /// </summary>
+    private static Tensor Loss(Tensor logits, Tensor target, double divisor)
     {
         var loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[^1]), target.reshape(-1));
-        return _plan.GradAccumSteps == 1 ? loss : loss / _plan.GradAccumSteps;
+        return divisor == 1 ? loss : loss / divisor;
     }
 
     private static IReadOnlyList<Tensor> Gradients(IReadOnlyList<Parameter> parameters) =>

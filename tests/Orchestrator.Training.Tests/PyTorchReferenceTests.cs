@@ -70,7 +70,7 @@ public sealed class PyTorchReferenceTests : IDisposable
         var t = config.Training;
         var block = config.Model.BlockSize;
         var train = data.Split("train");
-        var plan = new BatchPlan(train.Length, block, t.Seed, worldSize: 1, rank: 0, t.BatchSize, t.GradAccumSteps);
+        var plan = new BatchPlan(train.Length, block, t.Seed, worldSize: 1, rank: 0, t.BatchSize, t.EffectiveGlobalBatchSize(1));
         var windows = new long[t.MaxSteps * t.BatchSize * (block + 1)];
         var starts = new long[t.BatchSize];
         for (var step = 0; step < t.MaxSteps; step++)

@@ -192,6 +192,26 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
+    public async Task The_model_is_built_and_trained_on_the_same_thread()
+    {
+        // TorchSharp counts live tensors per creating thread: the thread that reports progress (the training thread)
+        // must own the parameters and both AdamW moments of each, or libtorch ran on two threads (two OpenMP pools).
+        var seen = new List<(long Live, string? Thread)>();
+        var config = Config() with { Training = Config().Training with { MaxSteps = 2, LrDecaySteps = 20, LogInterval = 1, EvalInterval = 0 } };
+        using var trainer = new Trainer(config, _data, _temp.Sub("one-thread"), SingleProcessSynchronizer.Instance, new ListLogger(),
+            new SynchronousProgress(p =>
+            {
+                if (p.Evaluation is null && p.Checkpoint is null) seen.Add((DisposeScopeManager.Statistics.TensorStatistics.ThreadTotalLiveCount, Thread.CurrentThread.Name));
+            }));
+        var parameterTensors = trainer.Model.parameters().Count();
+        await trainer.RunAsync(CancellationToken.None);
+
+        Assert.Equal(2, seen.Count);
+        Assert.All(seen, s => Assert.Equal("trainer-rank0", s.Thread));
+        Assert.All(seen, s => Assert.True(s.Live >= 3 * parameterTensors, $"{s.Live} live tensors on the training thread for {parameterTensors} parameters"));
+    }
+
+    [Fact]
     public async Task Cancellation_stops_at_the_next_step_boundary()
     {
         using var cancel = new CancellationTokenSource();

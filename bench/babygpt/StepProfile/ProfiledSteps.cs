@@ -38,7 +38,7 @@ internal sealed class ProfiledSteps : IDisposable
         _model.train();
         _optimizer = new AdamW(_model.named_parameters().Select(p => (p.name, p.parameter)), 0.9, 0.99, 1e-8, 0.1);
         var train = _data.Split("train");
-        _plan = new BatchPlan(train.Length, config.BlockSize, Seed, 1, 0, BatchSize, 1);
+        _plan = new BatchPlan(train.Length, config.BlockSize, Seed, 1, 0, BatchSize, globalBatchSize: BatchSize);
         _loader = new TokenBatchLoader(train, BatchSize, config.BlockSize, CPU);
     }
 

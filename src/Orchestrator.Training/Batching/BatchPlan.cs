@@ -1,10 +1,12 @@
 namespace Orchestrator.Training.Batching;
 
 /// <summary>
-/// Where each training sequence comes from. Step <c>s</c> draws a global batch of
-/// <c>world_size × batch_size × grad_accum_steps</c> windows whose start offsets depend only on (seed, s, sample index);
-/// rank <c>r</c> takes the contiguous slice <c>[r·B·A, (r+1)·B·A)</c> and feeds it as <c>A</c> micro-batches of <c>B</c>.
-/// Hence N workers × B see exactly the sequences 1 worker × N·B sees, and a resumed run sees what the uninterrupted one did.
+/// Where each training sequence comes from. Data position <c>p</c> (the step, unless a rollback skipped bad batches)
+/// draws a global batch of <c>G</c> windows whose start offsets depend only on (seed, p, sample index); rank <c>r</c>
+/// of <c>n</c> takes the contiguous slice <c>[⌊rG/n⌋, ⌊(r+1)G/n⌋)</c> and feeds it in as few micro-batches of at most
+/// <c>batch_size</c> as it takes, sized as evenly as possible. Hence any number of workers sees exactly the sequences one
+/// worker sees, and a resumed run sees what the uninterrupted one did. <see cref="LossDivisor"/> makes the average over
+/// ranks of the accumulated gradients the mean over the <c>G</c> sequences, also when <c>n</c> does not divide <c>G</c>.
 /// </summary>
 public sealed class BatchPlan
 {
@@ -12,42 +14,84 @@ public sealed class BatchPlan
 
     private readonly ulong _seed;
     private readonly long _startRange;
+    private readonly long _firstSample;
+    private readonly int _localSamples;
 
-    /// <summary>A plan over a training split of <paramref name="tokenCount"/> tokens; each window holds <c>blockSize + 1</c> tokens (inputs and shifted targets).</summary>
-    public BatchPlan(long tokenCount, int blockSize, long seed, int worldSize, int rank, int batchSize, int gradAccumSteps)
+    /// <summary>
+    /// A plan over a training split of <paramref name="tokenCount"/> tokens; each window holds <c>blockSize + 1</c>
+    /// tokens (inputs and shifted targets). <paramref name="globalBatchSize"/> is the number of sequences per step over
+    /// all <paramref name="worldSize"/> ranks (see <see cref="TrainingOptions.EffectiveGlobalBatchSize"/>).
+    /// </summary>
+    public BatchPlan(long tokenCount, int blockSize, long seed, int worldSize, int rank, int batchSize, long globalBatchSize)
     {
         if (tokenCount < blockSize + 1)
             throw new InvalidRunConfigException($"the training split holds {tokenCount} tokens but block_size {blockSize} needs at least {blockSize + 1}: lower block_size or prepare more data");
         if (rank < 0 || rank >= worldSize)
             throw new ArgumentOutOfRangeException(nameof(rank), rank, $"rank must be in [0, {worldSize})");
+        if (batchSize <= 0)
+            throw new InvalidRunConfigException($"training option batch_size = {batchSize} is invalid: must be positive");
+        if (globalBatchSize < worldSize)
+            throw new InvalidRunConfigException(
+                $"training option global_batch_size = {globalBatchSize} is smaller than the {worldSize} workers: every worker needs at least one sequence per step; set global_batch_size to at least {worldSize} or train on fewer workers");
         _seed = unchecked((ulong)seed);
         _startRange = tokenCount - blockSize;
-        (BlockSize, WorldSize, Rank, BatchSize, GradAccumSteps) = (blockSize, worldSize, rank, batchSize, gradAccumSteps);
+        (BlockSize, WorldSize, Rank, BatchSize, GlobalBatchSize) = (blockSize, worldSize, rank, batchSize, globalBatchSize);
+        _firstSample = rank * globalBatchSize / worldSize;
+        var local = (rank + 1) * globalBatchSize / worldSize - _firstSample;
+        if (local > int.MaxValue / 2)
+            throw new InvalidRunConfigException($"training option global_batch_size = {globalBatchSize} gives one worker {local} sequences per step: use a smaller global batch");
+        _localSamples = (int)local;
+        GradAccumSteps = (_localSamples + batchSize - 1) / batchSize;
     }
 
     public int BlockSize { get; }
     public int WorldSize { get; }
     public int Rank { get; }
     public int BatchSize { get; }
+
+    /// <summary>Micro-batches this rank feeds per step: ⌈its share of the global batch / batch_size⌉.</summary>
     public int GradAccumSteps { get; }
 
     /// <summary>Sequences per optimizer step over all workers.</summary>
-    public long GlobalBatchSize => (long)WorldSize * BatchSize * GradAccumSteps;
+    public long GlobalBatchSize { get; }
 
     /// <summary>Tokens predicted per optimizer step over all workers.</summary>
     public long TokensPerStep => GlobalBatchSize * BlockSize;
 
-    /// <summary>Start offset of sample <paramref name="sampleIndex"/> of the global batch of step <paramref name="step"/>; in [0, tokens − block_size − 1].</summary>
-    public long WindowStart(long step, long sampleIndex) =>
-        CounterHash.Below(CounterHash.Hash(_seed, TrainStream, (ulong)step, (ulong)sampleIndex), _startRange);
+    /// <summary>Start offset of sample <paramref name="sampleIndex"/> of the global batch at data position <paramref name="position"/>; in [0, tokens − block_size − 1].</summary>
+    public long WindowStart(long position, long sampleIndex) =>
+        CounterHash.Below(CounterHash.Hash(_seed, TrainStream, (ulong)position, (ulong)sampleIndex), _startRange);
 
     /// <summary>Index in the global batch of this rank's first sample of micro-batch <paramref name="microStep"/>.</summary>
-    public long FirstSampleOf(int microStep) => ((long)Rank * GradAccumSteps + microStep) * BatchSize;
+    public long FirstSampleOf(int microStep) => _firstSample + Offset(microStep);
 
-    /// <summary>Fills <paramref name="starts"/> (length batch_size) with the window starts of this rank's micro-batch.</summary>
-    public void MicroBatchStarts(long step, int microStep, Span<long> starts)
+    /// <summary>Sequences in micro-batch <paramref name="microStep"/> of this rank (at most batch_size, at least one).</summary>
+    public int MicroBatchSize(int microStep) => (int)(Offset(microStep + 1) - Offset(microStep));
+
+    /// <summary>
+    /// The factor on micro-batch <paramref name="microStep"/>'s mean loss: its share of the global batch times the world
+    /// size (the synchronizer divides the sum over ranks by it), so the averaged gradient is the mean over all sequences.
+    /// Returned as a divisor, <c>G / (size · n)</c>, which is exactly <c>grad_accum_steps</c> when the batch splits evenly.
+    /// </summary>
+    public double LossDivisor(int microStep) => (double)GlobalBatchSize / ((long)MicroBatchSize(microStep) * WorldSize);
+
+    /// <summary>
+    /// Fills the first <see cref="MicroBatchSize"/> entries of <paramref name="starts"/> (at least batch_size long)
+    /// with the window starts of this rank's micro-batch <paramref name="microStep"/> at data position
+    /// <paramref name="position"/>, and returns how many it filled.
+    /// </summary>
+    public int MicroBatchStarts(long position, int microStep, Span<long> starts)
     {
         var first = FirstSampleOf(microStep);
-        for (var i = 0; i < starts.Length; i++) starts[i] = WindowStart(step, first + i);
+        var count = MicroBatchSize(microStep);
+        for (var i = 0; i < count; i++) starts[i] = WindowStart(position, first + i);
+        return count;
+    }
+
+    private long Offset(int microStep)
+    {
+        if (microStep < 0 || microStep > GradAccumSteps)
+            throw new ArgumentOutOfRangeException(nameof(microStep), microStep, $"this rank feeds {GradAccumSteps} micro-batches per step");
+        return (long)microStep * _localSamples / GradAccumSteps;
     }
 }

@@ -38,26 +38,38 @@ public sealed class TokenBatchLoader : IDisposable
     public int BatchSize { get; }
     public int BlockSize { get; }
 
-    /// <summary>Scratch for the caller to write window starts into before <see cref="Load"/>.</summary>
+    /// <summary>Scratch for the caller to write window starts into before <c>Load</c>.</summary>
     public Span<long> Starts => _starts;
 
     /// <summary>
     /// Loads the windows whose starts are in <see cref="Starts"/> and returns the input and target tensors. They are
     /// owned by the loader and overwritten by the next call: do not dispose them or keep them across calls.
     /// </summary>
-    public (Tensor Input, Tensor Target) Load()
+    public (Tensor Input, Tensor Target) Load() => Load(BatchSize);
+
+    /// <summary>
+    /// Loads the first <paramref name="count"/> windows of <see cref="Starts"/> (a smaller last micro-batch). Below
+    /// batch_size the tensors returned are views of the loader's buffers, owned by the caller's dispose scope.
+    /// </summary>
+    public (Tensor Input, Tensor Target) Load(int count)
     {
+        if (count <= 0 || count > BatchSize)
+            throw new ArgumentOutOfRangeException(nameof(count), count, $"a micro-batch holds 1 to {BatchSize} windows");
         var input = MemoryMarshal.Cast<byte, long>(_hostInput.bytes);
         var target = MemoryMarshal.Cast<byte, long>(_hostTarget.bytes);
-        for (var i = 0; i < _starts.Length; i++)
+        for (var i = 0; i < count; i++)
         {
             _shard.Read(_starts[i], input.Slice(i * BlockSize, BlockSize));
             _shard.Read(_starts[i] + 1, target.Slice(i * BlockSize, BlockSize));
         }
-        if (_deviceInput is null || _deviceTarget is null) return (_hostInput, _hostTarget);
-        _deviceInput.copy_(_hostInput);
-        _deviceTarget.copy_(_hostTarget);
-        return (_deviceInput, _deviceTarget);
+        var (inputs, targets) = (_hostInput, _hostTarget);
+        if (_deviceInput is not null && _deviceTarget is not null)
+        {
+            _deviceInput.copy_(_hostInput);
+            _deviceTarget.copy_(_hostTarget);
+            (inputs, targets) = (_deviceInput, _deviceTarget);
+        }
+        return count == BatchSize ? (inputs, targets) : (inputs.narrow(0, 0, count), targets.narrow(0, 0, count));
     }
 
     public void Dispose()

@@ -1,23 +1,76 @@
 using System.Collections.Concurrent;
+using System.Runtime.ExceptionServices;
 
 namespace Orchestrator.Training.Threading;
 
 /// <summary>
-/// Runs an async body on one dedicated thread and brings every <c>await</c> continuation back to it. The training
-/// loop needs this because TorchSharp's dispose scopes and libtorch's grad mode are thread-local: a step that awaits
-/// gradient exchange must resume on the thread whose scope owns its tensors, not on a thread-pool thread.
+/// One dedicated thread that does all of a trainer's libtorch work, from building the model to disposing it, and
+/// brings every <c>await</c> continuation back to itself. TorchSharp's dispose scopes and libtorch's grad mode are
+/// thread-local, and so are OpenMP's thread count and worker team: building the model on the caller's thread and
+/// training on another left libtorch with two OpenMP pools on the same cores (AdamW four times slower at 2 threads).
 /// </summary>
-internal sealed class TrainingThread : SynchronizationContext
+internal sealed class TrainingThread : SynchronizationContext, IDisposable
 {
     private readonly BlockingCollection<(SendOrPostCallback Callback, object? State)> _queue = new();
-    private Thread? _thread;
+    private readonly Thread _thread;
 
-    public static Task<T> RunAsync<T>(Func<Task<T>> body, string threadName)
+    public TrainingThread(string name)
+    {
+        _thread = new Thread(Pump) { IsBackground = true, Name = name };
+        _thread.Start();
+    }
+
+    private bool OnThread => Thread.CurrentThread == _thread;
+
+    /// <summary>Runs <paramref name="work"/> on the thread and waits for it; its exception is rethrown here with its stack.</summary>
+    public T Invoke<T>(Func<T> work)
+    {
+        if (OnThread) return work();
+        using var done = new ManualResetEventSlim();
+        T result = default!;
+        ExceptionDispatchInfo? failure = null;
+        Post(_ =>
+        {
+            try
+            {
+                result = work();
+            }
+            catch (Exception e)
+            {
+                failure = ExceptionDispatchInfo.Capture(e);
+            }
+            finally
+            {
+                done.Set();
+            }
+        }, null);
+        done.Wait();
+        failure?.Throw();
+        return result;
+    }
+
+    public void Invoke(Action work) => Invoke(() =>
+    {
+        work();
+        return true;
+    });
+
+    /// <summary>Starts <paramref name="body"/> on the thread; its continuations run there too.</summary>
+    public Task<T> RunAsync<T>(Func<Task<T>> body)
     {
         var completion = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var context = new TrainingThread();
-        context._thread = new Thread(() => context.Pump(body, completion)) { IsBackground = true, Name = threadName };
-        context._thread.Start();
+        Post(_ =>
+        {
+            try
+            {
+                body().ContinueWith(task => completion.TrySetFromTask(task), CancellationToken.None,
+                    TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
+            catch (Exception e)
+            {
+                completion.SetException(e);
+            }
+        }, null);
         return completion.Task;
     }
 
@@ -29,35 +82,30 @@ internal sealed class TrainingThread : SynchronizationContext
         }
         catch (InvalidOperationException) when (_queue.IsAddingCompleted)
         {
-            // The loop has finished; a straggler that captured this context (a progress reporter, say) runs on the pool.
+            // The thread has ended; a straggler that captured this context (a progress reporter, say) runs on the pool.
             ThreadPool.QueueUserWorkItem(s => d(s), state);
         }
     }
 
     public override void Send(SendOrPostCallback d, object? state)
     {
-        if (Thread.CurrentThread != _thread)
+        if (!OnThread)
             throw new NotSupportedException("synchronous Send into the training thread from another thread would deadlock; use Post");
         d(state);
     }
 
     public override SynchronizationContext CreateCopy() => this;
 
-    private void Pump<T>(Func<Task<T>> body, TaskCompletionSource<T> completion)
+    /// <summary>Lets the work already queued finish, then ends the thread (waits for it unless called from it).</summary>
+    public void Dispose()
+    {
+        _queue.CompleteAdding();
+        if (!OnThread) _thread.Join();
+    }
+
+    private void Pump()
     {
         SetSynchronizationContext(this);
-        Task<T> task;
-        try
-        {
-            task = body();
-        }
-        catch (Exception e)
-        {
-            completion.SetException(e);
-            return;
-        }
-        task.ContinueWith(_ => _queue.CompleteAdding(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         foreach (var (callback, state) in _queue.GetConsumingEnumerable()) callback(state);
-        completion.TrySetFromTask(task);
     }
 }

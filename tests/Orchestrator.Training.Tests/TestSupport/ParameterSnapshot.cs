@@ -22,4 +22,11 @@ internal static class ParameterSnapshot
         }
         return max;
     }
+
+    /// <summary>Largest absolute difference divided by the largest absolute value of <paramref name="reference"/>.</summary>
+    public static double MaxRelativeDifference(Dictionary<string, float[]> reference, Dictionary<string, float[]> other)
+    {
+        var scale = reference.Values.SelectMany(v => v).Max(v => Math.Abs((double)v));
+        return MaxDifference(reference, other) / scale;
+    }
 }
