@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orchestrator.Cluster.Grains.Abstractions;
+using Orchestrator.Cluster.Hosting;
 using Orleans.Configuration;
 
 namespace Orchestrator.Cluster.Client;
@@ -62,23 +63,30 @@ public sealed class CoordinatorConnection : IAsyncDisposable
 
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Logging.AddConsole().SetMinimumLevel(LogLevel.Warning);
-        builder.UseOrleansClient(client => client
-            .UseStaticClustering(endpoints.ToArray())
-            .Configure<ClusterOptions>(cluster =>
-            {
-                cluster.ClusterId = options.ClusterId;
-                cluster.ServiceId = options.ServiceId;
-            })
-            .UseConnectionRetryFilter(async (_, ct) =>
-            {
-                if (DateTimeOffset.UtcNow >= deadline)
+        var tls = options.Tls is { IsEnabled: true } ? options.Tls.Load() : null;
+        // A factory registration, so the host disposes the certificate with itself.
+        if (tls is not null) builder.Services.AddSingleton(_ => tls);
+        builder.UseOrleansClient(client =>
+        {
+            if (tls is not null) client.UseMutualTls(tls);
+            client
+                .UseStaticClustering(endpoints.ToArray())
+                .Configure<ClusterOptions>(cluster =>
                 {
-                    return false;
-                }
+                    cluster.ClusterId = options.ClusterId;
+                    cluster.ServiceId = options.ServiceId;
+                })
+                .UseConnectionRetryFilter(async (_, ct) =>
+                {
+                    if (DateTimeOffset.UtcNow >= deadline)
+                    {
+                        return false;
+                    }
 
-                await Task.Delay(TimeSpan.FromMilliseconds(500), ct);
-                return true;
-            }));
+                    await Task.Delay(TimeSpan.FromMilliseconds(500), ct);
+                    return true;
+                });
+        });
         var host = builder.Build();
         try
         {

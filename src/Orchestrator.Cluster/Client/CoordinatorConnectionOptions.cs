@@ -14,4 +14,7 @@ public sealed record CoordinatorConnectionOptions
 
     /// <summary>How long to keep retrying before giving up, so workers may start before their coordinator.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Mutual TLS to the gateway; must be set exactly when the coordinators set <c>Orchestrator:Security:Tls</c>.</summary>
+    public Collective.Security.MutualTlsOptions? Tls { get; init; }
 }

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Grpc.Core;
 using Grpc.Net.Client;
+using Microsoft.Extensions.Logging.Abstractions;
 using Orchestrator.Collective.Security;
 using Orchestrator.Cluster.Grains.Abstractions;
 using Proto = Orchestrator.Cluster.Protos;
@@ -12,19 +13,29 @@ namespace Orchestrator.Cluster.Control;
 /// as the cluster's own exceptions (<see cref="InvalidJobSpecException"/>, <see cref="JobNotFoundException"/>,
 /// <see cref="JobAlreadyExistsException"/>, <see cref="IllegalJobTransitionException"/>,
 /// <see cref="Client.CoordinatorUnavailableException"/>, and <see cref="UnauthorizedAccessException"/> for a missing or wrong
-/// cluster token) with the coordinator's message.
+/// cluster token) with the coordinator's message. With <see cref="MutualTlsOptions"/> it dials https, presents its
+/// certificate and trusts the coordinator only if the cluster CA signed its certificate.
 /// </summary>
 public sealed class ControlClient : IDisposable
 {
     private readonly GrpcChannel channel;
     private readonly Proto.Control.ControlClient client;
+    private readonly MutualTlsCredentials? tls;
 
-    private ControlClient(Uri address, string? clusterToken)
+    private ControlClient(Uri address, string? clusterToken, MutualTlsCredentials? tls)
     {
+        this.tls = tls;
+        var handler = new SocketsHttpHandler();
+        if (tls is not null)
+        {
+            handler.UseMutualTls(tls, NullLogger.Instance, address);
+            address = MutualTlsClient.Secure(address);
+        }
+
         Address = address;
         channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
         {
-            HttpHandler = ClusterTokenHandler.Wrap(clusterToken, new SocketsHttpHandler()),
+            HttpHandler = ClusterTokenHandler.Wrap(clusterToken, handler),
             DisposeHttpClient = true,
         });
         client = new Proto.Control.ControlClient(channel);
@@ -35,10 +46,10 @@ public sealed class ControlClient : IDisposable
 
     /// <summary>
     /// Creates a client for "HOST:PORT" or "http://HOST:PORT" (the coordinator's <c>ControlPort</c>), sending
-    /// <paramref name="clusterToken"/> with every call when the coordinator requires one. No connection is made until
-    /// the first call.
+    /// <paramref name="clusterToken"/> with every call when the coordinator requires one, over mutual TLS when
+    /// <paramref name="tls"/> is set (its files are read now). No connection is made until the first call.
     /// </summary>
-    public static ControlClient Connect(string address, string? clusterToken = null)
+    public static ControlClient Connect(string address, string? clusterToken = null, MutualTlsOptions? tls = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(address);
         var text = address.Contains("://", StringComparison.Ordinal) ? address : $"http://{address}";
@@ -48,7 +59,8 @@ public sealed class ControlClient : IDisposable
         }
 
         ClusterToken.Validate(clusterToken, "--cluster-token");
-        return new ControlClient(uri, clusterToken);
+        tls?.Validate("--tls");
+        return new ControlClient(uri, clusterToken, tls is { IsEnabled: true } ? tls.Load() : null);
     }
 
     /// <summary>Submits a job; an empty <see cref="JobSpec.JobId"/> lets the coordinator pick one (returned in the status).</summary>
@@ -82,7 +94,11 @@ public sealed class ControlClient : IDisposable
         }
     }
 
-    public void Dispose() => channel.Dispose();
+    public void Dispose()
+    {
+        channel.Dispose();
+        tls?.Dispose();
+    }
 
     private async Task<T> CallAsync<T>(Func<Task<T>> call)
     {

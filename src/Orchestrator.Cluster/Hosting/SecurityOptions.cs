@@ -7,7 +7,8 @@ namespace Orchestrator.Cluster.Hosting;
 /// Who may call the coordinator's control API, bound from <c>Orchestrator:Security</c> (also <c>--cluster-token</c>
 /// and <c>ORCHESTRATOR_CLUSTER_TOKEN</c> on the command line). With <see cref="ClusterToken"/> set, every gRPC call
 /// must carry it (see <see cref="Orchestrator.Collective.Security.ClusterToken"/>); unset, the API is open and the
-/// coordinator says so at start. <c>/healthz</c> and <c>/metrics</c> stay open for probes and scrapers.
+/// coordinator says so at start. With <see cref="Tls"/> set, the control API, the silo and the gateway speak mutual TLS
+/// only. <c>/healthz</c> and <c>/metrics</c> stay open (plain HTTP) for probes and scrapers.
 /// </summary>
 public sealed class SecurityOptions
 {
@@ -17,9 +18,12 @@ public sealed class SecurityOptions
     public string? ClusterToken { get; set; }
 
     public bool IsEnabled => Collective.Security.ClusterToken.IsSet(ClusterToken);
+
+    /// <summary>Certificate, key and CA bundle for mutual TLS (<c>Orchestrator:Security:Tls:CertificatePath</c> ...); off when unset.</summary>
+    public MutualTlsOptions Tls { get; set; } = new();
 }
 
-/// <summary>Refuses a token too short or unfit for gRPC metadata at start, without echoing it.</summary>
+/// <summary>Refuses a token too short or unfit for gRPC metadata at start, without echoing it, and TLS paths that are incomplete or missing.</summary>
 public sealed class SecurityOptionsValidator : IValidateOptions<SecurityOptions>
 {
     public ValidateOptionsResult Validate(string? name, SecurityOptions options)
@@ -27,9 +31,10 @@ public sealed class SecurityOptionsValidator : IValidateOptions<SecurityOptions>
         try
         {
             ClusterToken.Validate(options.ClusterToken, $"{SecurityOptions.SectionName}:{nameof(SecurityOptions.ClusterToken)}");
+            options.Tls.Validate($"{SecurityOptions.SectionName}:{nameof(SecurityOptions.Tls)}");
             return ValidateOptionsResult.Success;
         }
-        catch (ArgumentException ex)
+        catch (Exception ex) when (ex is ArgumentException or FileNotFoundException)
         {
             return ValidateOptionsResult.Fail(ex.Message);
         }

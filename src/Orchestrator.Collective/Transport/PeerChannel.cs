@@ -8,8 +8,8 @@ namespace Orchestrator.Collective.Transport;
 
 /// <summary>
 /// Builds the HTTP/2 gRPC channel to a ring neighbour (cleartext, or mutual TLS when <see cref="CollectiveOptions.Tls"/>
-/// is set): one connection, keep-alive pings so a vanished peer breaks the link even when no operation is running, no retries (a collective cannot be replayed), and the
-/// cluster token on every call when one is configured.
+/// is set): one connection, keep-alive pings so a vanished peer breaks the link even when no operation is running,
+/// no retries (a collective cannot be replayed), and the cluster token on every call when one is configured.
 /// </summary>
 internal static class PeerChannel
 {
