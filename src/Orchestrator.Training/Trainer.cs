@@ -40,6 +40,7 @@ public sealed class Trainer : IDisposable
     private readonly Evaluator? _evaluator;
     private readonly LearningRateSchedule _schedule;
     private readonly CheckpointStore _store;
+    private string? _resumedFrom;
     private readonly TrainingThread _thread;
     private Task<TrainingResult>? _run;
     private int _started, _disposed;
@@ -52,7 +53,7 @@ public sealed class Trainer : IDisposable
             throw new InvalidRunConfigException(
                 $"model vocab_size {config.Model.VocabSize} is smaller than the vocabulary of '{data.Directory}' ({data.Meta.VocabSize} ids): set vocab_size to at least {data.Meta.VocabSize}");
         (_config, _options, _data, _runDirectory, _peers, _logger, _progress, _resume) =
-            (config, config.Training, data, runDirectory, synchronizer, logger, progress, resume);
+            (config, config.Training, data, runDirectory, synchronizer, logger, SerializedProgress.Wrap(progress), resume);
         _device = TorchDevices.Parse(_options.Device);
         _schedule = new LearningRateSchedule(_options);
         _store = CheckpointStore.ForRun(runDirectory);
@@ -115,9 +116,10 @@ public sealed class Trainer : IDisposable
     private async Task<TrainingResult> TrainAsync(CancellationToken cancellationToken)
     {
         var isWriter = _peers.Rank == 0;
-        if (isWriter) _store.ApplyRetention(_options.KeepLastCheckpoints);
         var state = _resume ? Resume() : new TrainerState { Seed = _options.Seed };
+        if (isWriter) _store.ApplyRetention(_options.KeepLastCheckpoints, keep: _resumedFrom);
         using var metrics = isWriter ? new MetricsFile(_runDirectory) : null;
+        await using var checkpoints = isWriter ? new BackgroundCheckpointWriter(_store, _options.KeepLastCheckpoints, _logger) : null;
         var step = new TrainingStep(Model, _optimizer, _trainLoader, _plan, _peers, _options);
         TrainingLog.Starting(_logger, _config.Model.Model, Model.ParameterCount(), _options.Device, _peers.Rank, _peers.WorldSize,
             _plan.GlobalBatchSize, _plan.BlockSize, get_num_threads());
@@ -173,8 +175,9 @@ public sealed class Trainer : IDisposable
             }
 
             if (isWriter && ((_options.CheckpointInterval > 0 && state.Step % _options.CheckpointInterval == 0) || last || isBest))
-                lastCheckpoint = WriteCheckpoint(state with { ElapsedSeconds = state.ElapsedSeconds + clock.Elapsed.TotalSeconds }, isBest, lastEvaluation?.Loss, cancellationToken);
+                lastCheckpoint = await WriteCheckpointAsync(checkpoints!, state with { ElapsedSeconds = state.ElapsedSeconds + clock.Elapsed.TotalSeconds }, isBest, lastEvaluation?.Loss, cancellationToken);
         }
+        if (checkpoints is not null) await checkpoints.FlushAsync(cancellationToken);
 
         return new TrainingResult
         {
@@ -192,9 +195,10 @@ public sealed class Trainer : IDisposable
 
     private TrainerState Resume()
     {
-        var latest = _store.Latest ?? throw new CheckpointNotFoundException(
-            $"cannot resume: '{_store.Directory}' has no '{CheckpointFiles.LatestPointer}' checkpoint; start the run without resume");
-        var checkpoint = Checkpoint.Load(latest);
+        // A damaged latest (flipped byte, truncated file, missing manifest, dangling pointer) is skipped with a warning.
+        var checkpoint = _store.LatestValid(_logger) ?? throw new CheckpointNotFoundException(
+            $"cannot resume: '{_store.Directory}' has no checkpoint ('{CheckpointFiles.LatestPointer}' or step-NNNNNNNN directory); start the run without resume");
+        _resumedFrom = checkpoint.Directory;
         if (checkpoint.Config.Model != _config.Model)
             throw new CheckpointMismatchException(
                 $"cannot resume from '{checkpoint.Directory}': it holds model {checkpoint.Config.Model} but this run configures {_config.Model}; use the checkpoint's config.json");
@@ -213,32 +217,32 @@ public sealed class Trainer : IDisposable
             TrainingLog.ChangedOption(_logger, option, saved?.ToString() ?? "", current?.ToString() ?? "");
     }
 
-    private string WriteCheckpoint(TrainerState state, bool isBest, double? valLoss, CancellationToken cancellationToken)
+    /// <summary>Copies the step's state off the training path and leaves the files to <paramref name="writer"/>'s background task.</summary>
+    private Task<string> WriteCheckpointAsync(BackgroundCheckpointWriter writer, TrainerState state, bool isBest, double? valLoss, CancellationToken cancellationToken)
     {
-        var started = Stopwatch.GetTimestamp();
         state = state with
         {
-            TorchRngState = TrainingRandomness.CaptureState(),
             Seed = _options.Seed,
             WorldSize = _peers.WorldSize,
             GlobalBatchSize = _plan.GlobalBatchSize,
         };
-        var directory = new CheckpointWriter(_store.Directory).Write(
-            new CheckpointContent(Model, _optimizer, state, _config, _data.Directory), cancellationToken);
-        _store.Publish(directory, isBest);
-        _store.ApplyRetention(_options.KeepLastCheckpoints);
-        TrainingLog.CheckpointWritten(_logger, state.Step, directory, isBest ? " (best so far)" : "");
-        var bytes = new DirectoryInfo(directory).EnumerateFiles().Sum(f => f.Length);
-        _progress?.Report(new TrainingProgress
-        {
-            Step = state.Step,
-            MaxSteps = _options.MaxSteps,
-            Loss = state.LastTrainLoss ?? double.NaN,
-            TokensSeen = state.TokensSeen,
-            SkippedSteps = state.SkippedSteps,
-            Checkpoint = new CheckpointWritten(directory, state.Step, Stopwatch.GetElapsedTime(started).TotalSeconds, bytes, valLoss, isBest),
-        });
-        return directory;
+        return writer.WriteAsync(
+            () => CheckpointSnapshot.Capture(new CheckpointContent(Model, _optimizer, state with { TorchRngState = TrainingRandomness.CaptureState() }, _config, _data.Directory)),
+            isBest, valLoss,
+            written =>
+            {
+                TrainingLog.CheckpointWritten(_logger, written.Step, written.Directory, isBest ? " (best so far)" : "");
+                _progress?.Report(new TrainingProgress
+                {
+                    Step = state.Step,
+                    MaxSteps = _options.MaxSteps,
+                    Loss = state.LastTrainLoss ?? double.NaN,
+                    TokensSeen = state.TokensSeen,
+                    SkippedSteps = state.SkippedSteps,
+                    Checkpoint = written,
+                });
+            },
+            cancellationToken);
     }
 
     /// <summary>Waits for a run still in progress to end, then frees the model and buffers on the training thread.</summary>

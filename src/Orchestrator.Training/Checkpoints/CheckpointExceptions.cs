@@ -8,3 +8,9 @@ public sealed class CheckpointMismatchException(string message) : Exception(mess
 
 /// <summary>No checkpoint where one was expected (e.g. resuming a run that never wrote one).</summary>
 public sealed class CheckpointNotFoundException(string message) : Exception(message);
+
+/// <summary>
+/// A checkpoint that could not be written in the background; the message names its directory and the checkpoint that
+/// is still <c>latest</c>, so no finished step before it is lost.
+/// </summary>
+public sealed class CheckpointWriteException(string message, Exception innerException) : Exception(message, innerException);

@@ -2,8 +2,6 @@ using System.Text.Json;
 using Orchestrator.Data.Tokenizers;
 using Orchestrator.Models;
 using Orchestrator.Training.Optimization;
-using TorchSharp.PyBridge;
-using static TorchSharp.torch;
 
 namespace Orchestrator.Training.Checkpoints;
 
@@ -21,11 +19,15 @@ public sealed class CheckpointWriter(string checkpointsDirectory)
 
     public string CheckpointsDirectory { get; } = checkpointsDirectory;
 
-    /// <summary>Writes the checkpoint for <c>content.State.Step</c> and returns its final directory.</summary>
-    public string Write(CheckpointContent content, CancellationToken cancellationToken = default)
+    /// <summary>Snapshots <paramref name="content"/> and writes it; the caller waits for the files (see <see cref="BackgroundCheckpointWriter"/> for not waiting).</summary>
+    public string Write(CheckpointContent content, CancellationToken cancellationToken = default) =>
+        Write(CheckpointSnapshot.Capture(content), cancellationToken);
+
+    /// <summary>Writes the checkpoint for <c>snapshot.Step</c> and returns its final directory. Safe on any thread: it touches no tensor.</summary>
+    public string Write(CheckpointSnapshot snapshot, CancellationToken cancellationToken = default)
     {
         Directory.CreateDirectory(CheckpointsDirectory);
-        var name = CheckpointFiles.DirectoryName(content.State.Step);
+        var name = CheckpointFiles.DirectoryName(snapshot.Step);
         var temporary = Path.Combine(CheckpointsDirectory, $"{CheckpointFiles.TemporaryPrefix}{name}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(temporary);
         try
@@ -38,22 +40,14 @@ public sealed class CheckpointWriter(string checkpointsDirectory)
                 files.Add(fileName);
             }
 
-            Add(CheckpointFiles.Model, stream => WriteModel(content.Model, stream));
-            Add(CheckpointFiles.OptimizerMoments, stream => WriteMoments(content.Optimizer, stream));
-            Add(CheckpointFiles.OptimizerState, stream => JsonSerializer.Serialize(stream, new OptimizerStateFile
+            Add(CheckpointFiles.Model, stream => SafetensorsFile.Write(stream, snapshot.Weights));
+            Add(CheckpointFiles.OptimizerMoments, stream => SafetensorsFile.Write(stream, snapshot.Moments));
+            Add(CheckpointFiles.OptimizerState, stream => JsonSerializer.Serialize(stream, snapshot.Optimizer, JsonOptions));
+            Add(CheckpointFiles.TrainerState, stream => JsonSerializer.Serialize(stream, snapshot.State, JsonOptions));
+            Add(CheckpointFiles.Config, stream => JsonSerializer.Serialize(stream, snapshot.Config, RunConfig.JsonOptions));
+            foreach (var tokenizerFile in TokenizerStore.FilesIn(snapshot.TokenizerDirectory))
             {
-                StepCount = content.Optimizer.StepCount,
-                Beta1 = content.Config.Training.Beta1,
-                Beta2 = content.Config.Training.Beta2,
-                Eps = content.Config.Training.Eps,
-                WeightDecay = content.Config.Training.WeightDecay,
-                DecayedParameters = content.Optimizer.DecayedParameterNames.ToArray(),
-            }, JsonOptions));
-            Add(CheckpointFiles.TrainerState, stream => JsonSerializer.Serialize(stream, content.State, JsonOptions));
-            Add(CheckpointFiles.Config, stream => JsonSerializer.Serialize(stream, content.Config, RunConfig.JsonOptions));
-            foreach (var tokenizerFile in TokenizerStore.FilesIn(content.TokenizerDirectory))
-            {
-                var source = Path.Combine(content.TokenizerDirectory, tokenizerFile);
+                var source = Path.Combine(snapshot.TokenizerDirectory, tokenizerFile);
                 Add(Path.GetFileName(source), stream =>
                 {
                     using var input = File.OpenRead(source);
@@ -62,7 +56,7 @@ public sealed class CheckpointWriter(string checkpointsDirectory)
             }
 
             cancellationToken.ThrowIfCancellationRequested();
-            var manifest = CheckpointManifest.Describe(temporary, content.State.Step, files);
+            var manifest = CheckpointManifest.Describe(temporary, snapshot.Step, files);
             DurableFiles.Write(Path.Combine(temporary, CheckpointManifest.FileName), stream => JsonSerializer.Serialize(stream, manifest, JsonOptions));
             DurableFiles.FlushDirectory(temporary);
             return Publish(temporary, name);
@@ -91,18 +85,5 @@ public sealed class CheckpointWriter(string checkpointsDirectory)
         }
         DurableFiles.FlushDirectory(CheckpointsDirectory);
         return final;
-    }
-
-    private static void WriteModel(LanguageModel model, Stream stream)
-    {
-        using var scope = NewDisposeScope();
-        var cpuState = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().cpu().contiguous());
-        Safetensors.SaveStateDict(stream, cpuState, leaveOpen: true);
-    }
-
-    private static void WriteMoments(AdamW optimizer, Stream stream)
-    {
-        using var scope = NewDisposeScope();
-        Safetensors.SaveStateDict(stream, optimizer.MomentsToCpu(), leaveOpen: true);
     }
 }

@@ -151,6 +151,80 @@ public sealed class CheckpointTests : IDisposable
         Assert.Contains("config.json", error.Message);
     }
 
+    [Fact]
+    public void A_snapshot_is_a_copy_that_later_steps_cannot_change()
+    {
+        TrainOneStep();
+        var weights = ParameterSnapshot.Of(_model);
+        var moments = CopyMoments();
+        var snapshot = CheckpointSnapshot.Capture(
+            new CheckpointContent(_model, _optimizer, new TrainerState { Step = 1, DataPosition = 1 }, _config, _data.Directory));
+
+        TrainOneStep(); // what training does while the snapshot is being written
+        Assert.True(ParameterSnapshot.MaxDifference(weights, ParameterSnapshot.Of(_model)) > 1e-5);
+        var directory = new CheckpointWriter(Store.Directory).Write(snapshot);
+
+        var checkpoint = Checkpoint.Load(directory);
+        manual_seed(9);
+        using var restored = ModelFactory.Create(_config.Model);
+        checkpoint.LoadModelWeights(restored);
+        Assert.Equal(0.0, ParameterSnapshot.MaxDifference(weights, ParameterSnapshot.Of(restored)));
+        using var restoredOptimizer = new AdamW(restored.named_parameters().Select(p => (p.name, p.parameter)), 0.9, 0.95, 1e-8, 0.1);
+        checkpoint.LoadOptimizerState(restoredOptimizer);
+        Assert.Equal(1, restoredOptimizer.StepCount);
+        var restoredMoments = CopyMoments(restoredOptimizer);
+        Assert.Equal(moments.Keys.Order(), restoredMoments.Keys.Order());
+        Assert.All(moments, kv => Assert.Equal(kv.Value, restoredMoments[kv.Key]));
+    }
+
+    [Fact]
+    public void Weights_and_moments_files_are_byte_identical_to_PyBridge_safetensors()
+    {
+        TrainOneStep();
+        var directory = Write(1);
+        using var scope = NewDisposeScope();
+
+        var weights = new MemoryStream();
+        TorchSharp.PyBridge.Safetensors.SaveStateDict(weights, _model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().cpu().contiguous()), leaveOpen: true);
+        Assert.Equal(weights.ToArray(), File.ReadAllBytes(Path.Combine(directory, CheckpointFiles.Model)));
+
+        var moments = new MemoryStream();
+        TorchSharp.PyBridge.Safetensors.SaveStateDict(moments, _optimizer.MomentsToCpu(), leaveOpen: true);
+        Assert.Equal(moments.ToArray(), File.ReadAllBytes(Path.Combine(directory, CheckpointFiles.OptimizerMoments)));
+    }
+
+    [Fact]
+    public void A_complete_checkpoint_without_a_latest_pointer_is_found_for_resuming()
+    {
+        Write(10);
+        var second = Write(20);
+        // A crash between renaming the directory into place and writing the pointer.
+        File.Delete(Path.Combine(Store.Directory, CheckpointFiles.LatestPointer));
+        var logger = new ListLogger();
+
+        Assert.Equal(second, Store.LatestValid(logger)!.Directory);
+        Assert.Empty(logger.Lines);
+        Assert.Null(new CheckpointStore(_temp.Sub("empty")).LatestValid(logger));
+    }
+
+    private void TrainOneStep()
+    {
+        using var scope = NewDisposeScope();
+        _model.train();
+        using var input = tensor(new long[] { 1, 2, 3, 4, 5, 6, 7, 8 }).reshape(2, 4);
+        var logits = _model.call(input);
+        var loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[^1]), input.roll(-1, 1).reshape(-1));
+        loss.backward();
+        _optimizer.Step(1e-2);
+        foreach (var p in _model.parameters()) p.grad?.zero_();
+    }
+
+    private Dictionary<string, float[]> CopyMoments(AdamW? optimizer = null)
+    {
+        using var scope = NewDisposeScope();
+        return (optimizer ?? _optimizer).MomentsToCpu().ToDictionary(kv => kv.Key, kv => kv.Value.data<float>().ToArray());
+    }
+
     public void Dispose()
     {
         _optimizer.Dispose();

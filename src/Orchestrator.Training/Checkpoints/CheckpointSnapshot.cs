@@ -1,0 +1,53 @@
+namespace Orchestrator.Training.Checkpoints;
+
+/// <summary>
+/// Everything one checkpoint holds, copied off the training path: weights and AdamW moments as bytes in managed
+/// memory, plus the optimizer scalars, trainer state (RNG state included) and config. <see cref="Capture"/> is the
+/// only part of checkpointing that must run on the training thread between two steps; it makes the checkpoint at
+/// step s hold exactly the step-s model however long the files then take to write.
+/// </summary>
+public sealed class CheckpointSnapshot
+{
+    private CheckpointSnapshot(IReadOnlyList<TensorBytes> weights, IReadOnlyList<TensorBytes> moments, OptimizerStateFile optimizer,
+        TrainerState state, RunConfig config, string tokenizerDirectory)
+    {
+        (Weights, Moments, Optimizer, State, Config, TokenizerDirectory) = (weights, moments, optimizer, state, config, tokenizerDirectory);
+    }
+
+    /// <summary>The model's state_dict in its own order (<c>model.safetensors</c>).</summary>
+    public IReadOnlyList<TensorBytes> Weights { get; }
+
+    /// <summary>AdamW's <c>{parameter}.exp_avg</c> / <c>.exp_avg_sq</c> (<c>optimizer.safetensors</c>).</summary>
+    public IReadOnlyList<TensorBytes> Moments { get; }
+
+    public OptimizerStateFile Optimizer { get; }
+    public TrainerState State { get; }
+    public RunConfig Config { get; }
+
+    /// <summary>Where the tokenizer files are copied from when the checkpoint is written (prepared data does not change).</summary>
+    public string TokenizerDirectory { get; }
+
+    public long Step => State.Step;
+
+    /// <summary>Bytes of tensor data held in memory until the snapshot is written.</summary>
+    public long TensorBytesHeld => Weights.Sum(t => (long)t.Data.Length) + Moments.Sum(t => (long)t.Data.Length);
+
+    /// <summary>Copies <paramref name="content"/>'s model and optimizer; call it on the thread that trains them, between steps.</summary>
+    public static CheckpointSnapshot Capture(CheckpointContent content)
+    {
+        var weights = content.Model.state_dict().Select(kv => TensorBytes.Copy(kv.Key, kv.Value)).ToArray();
+        TensorBytes[] moments;
+        using (TorchSharp.torch.NewDisposeScope())
+            moments = content.Optimizer.MomentsToCpu().Select(kv => TensorBytes.Copy(kv.Key, kv.Value)).ToArray();
+        var optimizer = new OptimizerStateFile
+        {
+            StepCount = content.Optimizer.StepCount,
+            Beta1 = content.Config.Training.Beta1,
+            Beta2 = content.Config.Training.Beta2,
+            Eps = content.Config.Training.Eps,
+            WeightDecay = content.Config.Training.WeightDecay,
+            DecayedParameters = content.Optimizer.DecayedParameterNames.ToArray(),
+        };
+        return new CheckpointSnapshot(weights, moments, optimizer, content.State, content.Config, content.TokenizerDirectory);
+    }
+}
