@@ -32,19 +32,16 @@ internal static class TrainCommand
             if (workerCount < 1) throw new InvalidRunConfigException($"--workers must be at least 1 (got {workerCount})");
             var isResume = parse.GetValue(resume);
 
-            using var dataset = PreparedDataset.Open(dataDir);
-            var config = ResolveConfig(parse, flags, dataset, runDir, isResume);
-            if (config.Training.Threads == 0 && workerCount > 1)
-                config = config with { Training = config.Training with { Threads = Math.Max(1, Environment.ProcessorCount / workerCount) } };
-            config.Validate();
-            Directory.CreateDirectory(runDir);
-
             if (workerCount > 1)
             {
-                dataset.Dispose();
-                return await EmbeddedCluster.TrainAsync(config, dataDir, runDir, workerCount, isResume, cancellationToken);
+                RunConfig clusterConfig;
+                // The workers map the dataset themselves; this process only reads its vocabulary size.
+                using (var meta = PreparedDataset.Open(dataDir)) clusterConfig = PrepareRun(parse, flags, meta, runDir, isResume, workerCount);
+                return await EmbeddedCluster.TrainAsync(clusterConfig, dataDir, runDir, workerCount, isResume, cancellationToken);
             }
 
+            using var dataset = PreparedDataset.Open(dataDir);
+            var config = PrepareRun(parse, flags, dataset, runDir, isResume, workerCount);
             using var loggers = ConsoleLogging.Create();
             using var trainer = new Trainer(config, dataset, runDir, SingleProcessSynchronizer.Instance,
                 loggers.CreateLogger<Trainer>(), resume: isResume);
@@ -53,6 +50,17 @@ internal static class TrainCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>The validated configuration of the run (threads shared out between local workers), with its run directory created.</summary>
+    private static RunConfig PrepareRun(ParseResult parse, RunConfigFlags flags, PreparedDataset dataset, string runDir, bool resume, int workerCount)
+    {
+        var config = ResolveConfig(parse, flags, dataset, runDir, resume);
+        if (config.Training.Threads == 0 && workerCount > 1)
+            config = config with { Training = config.Training with { Threads = Math.Max(1, Environment.ProcessorCount / workerCount) } };
+        config.Validate();
+        Directory.CreateDirectory(runDir);
+        return config;
     }
 
     /// <summary>A resumed run starts from the configuration saved in its latest checkpoint, so `--resume` alone is enough.</summary>

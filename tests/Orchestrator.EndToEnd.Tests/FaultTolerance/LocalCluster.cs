@@ -1,0 +1,149 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Orchestrator.Cluster.Control;
+using Orchestrator.Cluster.Grains.Abstractions;
+using Orchestrator.EndToEnd.Tests.TestSupport;
+
+namespace Orchestrator.EndToEnd.Tests.FaultTolerance;
+
+/// <summary>
+/// A coordinator process and worker processes of the real CLI on loopback, with short liveness timeouts so failures
+/// are noticed in seconds: what a user gets from <c>orchestrator coordinator</c> and <c>orchestrator worker</c> on
+/// several machines, with kill switches. Jobs are submitted with <c>orchestrator submit</c>; state is read through
+/// the control API.
+/// </summary>
+internal sealed class LocalCluster : IDisposable
+{
+    private readonly int _silo, _gateway, _control, _health;
+    private readonly List<ClusterProcess> _workers = [];
+    private readonly List<ClusterProcess> _retired = [];
+    private readonly Dictionary<string, string> _coordinatorEnvironment;
+
+    public LocalCluster(string directory, TimeSpan livenessTimeout)
+    {
+        Directory = System.IO.Directory.CreateDirectory(directory).FullName;
+        var ports = FreePorts(4);
+        (_silo, _gateway, _control, _health) = (ports[0], ports[1], ports[2], ports[3]);
+        _coordinatorEnvironment = new()
+        {
+            ["Orchestrator__Jobs__WorkerLivenessTimeout"] = livenessTimeout.ToString("c"),
+            ["Orchestrator__Jobs__MonitorInterval"] = TimeSpan.FromMilliseconds(250).ToString("c"),
+        };
+        Coordinator = StartCoordinator();
+        Control = ControlClient.Connect($"127.0.0.1:{_control}");
+    }
+
+    public string Directory { get; }
+
+    public ClusterProcess Coordinator { get; private set; }
+
+    public ControlClient Control { get; }
+
+    public string ControlAddress => $"127.0.0.1:{_control}";
+
+    public IReadOnlyList<ClusterProcess> Workers => _workers;
+
+    /// <summary>Starts <c>orchestrator worker</c> with one libtorch thread and id <paramref name="workerId"/>.</summary>
+    public ClusterProcess AddWorker(string workerId)
+    {
+        var worker = ClusterProcess.Start(workerId,
+            ["worker", "--coordinator", $"127.0.0.1:{_gateway}", "--worker-id", workerId, "--threads", "1"]);
+        _workers.Add(worker);
+        return worker;
+    }
+
+    /// <summary>SIGKILLs the coordinator and starts a new one on the same ports and state directory.</summary>
+    public void RestartCoordinator()
+    {
+        Coordinator.KillHard();
+        _retired.Add(Coordinator);
+        Coordinator = StartCoordinator();
+    }
+
+    /// <summary>Writes <paramref name="job"/> (the JSON of a job file) and submits it with the CLI.</summary>
+    public async Task SubmitAsync(object job)
+    {
+        await WaitForCoordinatorAsync(TimeSpan.FromMinutes(1));
+        var file = Path.Combine(Directory, $"job-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(file, JsonSerializer.Serialize(job));
+        var submitted = await OrchestratorCli.RunAsync("submit", file, "--coordinator", ControlAddress);
+        Assert.True(submitted.ExitCode == 0, submitted.Describe() + Describe());
+    }
+
+    /// <summary>Waits until the coordinator's control API answers (it takes a few seconds to start).</summary>
+    public async Task WaitForCoordinatorAsync(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            try
+            {
+                await Control.ListJobsAsync();
+                return;
+            }
+            catch (Exception) when (DateTime.UtcNow < deadline && !Coordinator.HasExited)
+            {
+                await Task.Delay(200);
+            }
+            catch (Exception e)
+            {
+                Assert.Fail($"the coordinator did not come up: {e.Message}\n{Describe()}");
+            }
+        }
+    }
+
+    /// <summary>Polls the job until <paramref name="condition"/> holds; fails with every process's output on timeout or when the job ends otherwise.</summary>
+    public async Task<JobStatus> WaitForAsync(string jobId, Func<JobStatus, bool> condition, TimeSpan timeout, string what)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        JobStatus? last = null;
+        while (!deadline.IsCancellationRequested)
+        {
+            try
+            {
+                last = await Control.GetJobAsync(jobId, deadline.Token);
+                if (condition(last)) return last;
+                if (last.IsTerminal) Assert.Fail($"job {jobId} ended {last.State} ({last.FailureReason}) while waiting for {what}\n{Describe()}");
+            }
+            catch (Exception e) when (e is not Xunit.Sdk.XunitException && !deadline.IsCancellationRequested)
+            {
+                // The coordinator is starting or restarting: ask again.
+            }
+            await Task.Delay(100, CancellationToken.None);
+        }
+        Assert.Fail($"timed out after {timeout} waiting for {what}; last status {last?.State} step {last?.Step}\n{Describe()}");
+        return last!;
+    }
+
+    public Task<JobStatus> WaitForCompletionAsync(string jobId, TimeSpan timeout) =>
+        WaitForAsync(jobId, s => s.State == JobState.Completed, timeout, "completion");
+
+    /// <summary>Every process's output, for failure messages.</summary>
+    public string Describe() => string.Join('\n', new[] { Coordinator }.Concat(_retired).Concat(_workers).Select(p => p.Describe()));
+
+    private ClusterProcess StartCoordinator() => ClusterProcess.Start("coordinator",
+        ["coordinator", "--state-dir", Path.Combine(Directory, "coordinator-state"), "--silo-port", $"{_silo}", "--gateway-port", $"{_gateway}", "--control-port", $"{_control}", "--health-port", $"{_health}"],
+        _coordinatorEnvironment);
+
+    /// <summary>Distinct free ports: every listener stays open until all are taken, so none is handed out twice.</summary>
+    private static int[] FreePorts(int count)
+    {
+        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToArray();
+        try
+        {
+            foreach (var listener in listeners) listener.Start();
+            return listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
+        }
+        finally
+        {
+            foreach (var listener in listeners) listener.Stop();
+        }
+    }
+
+    public void Dispose()
+    {
+        Control.Dispose();
+        foreach (var process in _workers.Concat(_retired).Append(Coordinator)) process.Dispose();
+    }
+}
