@@ -25,7 +25,7 @@ public sealed class PrometheusScrapeTests
         var ports = FreePorts.Take(7);
         int silo = ports[0], gateway = ports[1], control = ports[2], health = ports[3], prometheusPort = ports[6];
         int[] workerPorts = [ports[4], ports[5]];
-        using var coordinator = BackgroundProcess.Cli("coordinator", "coordinator", "--silo-port", $"{silo}", "--gateway-port", $"{gateway}",
+        using var coordinator = BackgroundProcess.Cli("coordinator", "coordinator", "--state-dir", temp.File("coordinator-state"), "--silo-port", $"{silo}", "--gateway-port", $"{gateway}",
             "--control-port", $"{control}", "--health-port", $"{health}");
         using var worker0 = BackgroundProcess.Cli("worker-0", "worker", "--coordinator", $"127.0.0.1:{gateway}", "--worker-id", "w0",
             "--threads", "1", "--metrics-port", $"{workerPorts[0]}", "--peak-tflops", "1");
