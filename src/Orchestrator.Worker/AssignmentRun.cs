@@ -17,10 +17,11 @@ namespace Orchestrator.Worker;
 /// <summary>
 /// One worker's part in one attempt of one job: join the ring, train as its rank, report progress, checkpoints and
 /// the outcome to the job grain. Runs in the background; <see cref="Abandon"/> stops it at the next step boundary
-/// (a Stop directive, or a new assignment that supersedes this one).
+/// (a Stop directive, or a new assignment that supersedes this one). Checkpoint, completion and failure reports go
+/// through the <see cref="CoordinatorLink"/>, retried until delivered, so a coordinator restart loses none of them.
 /// </summary>
 internal sealed class AssignmentRun(
-    WorkerAssignment assignment, WorkerOptions options, CoordinatorConnection coordinator, CollectiveServer collective,
+    WorkerAssignment assignment, WorkerOptions options, CoordinatorLink link, CollectiveServer collective,
     TrainingMetrics? metrics, ILoggerFactory loggers)
 {
     private readonly CancellationTokenSource _abandon = new();
@@ -49,10 +50,10 @@ internal sealed class AssignmentRun(
 
     private async Task RunAsync(CancellationToken cancellationToken)
     {
-        var job = coordinator.Job(assignment.JobId);
+        var job = link.Connection.Job(assignment.JobId);
         try
         {
-            var config = ParseConfig(assignment.ConfigJson);
+            var config = PinGlobalBatch(ParseConfig(assignment.ConfigJson));
             if (options.Threads > 0) config = config with { Training = config.Training with { Threads = options.Threads } };
             if (options.Device != "cpu") config = config with { Training = config.Training with { Device = options.Device } };
             using var data = PreparedDataset.Open(assignment.DataDir);
@@ -76,12 +77,12 @@ internal sealed class AssignmentRun(
             if (assignment.Rank == 0)
             {
                 if (result.CheckpointDirectory is { } directory)
-                    await job.ReportCheckpointAsync(options.WorkerId, CheckpointRecordFor(directory, result));
-                await job.ReportCompletedAsync(options.WorkerId, final);
+                    await link.CallAsync("record the final checkpoint", () => job.ReportCheckpointAsync(options.WorkerId, CheckpointRecordFor(directory, result)), cancellationToken);
+                await link.CallAsync("report completion", () => job.ReportCompletedAsync(options.WorkerId, final), cancellationToken);
             }
             else
             {
-                await job.ReportProgressAsync(options.WorkerId, final);
+                await link.CallAsync("report the final progress", () => job.ReportProgressAsync(options.WorkerId, final), cancellationToken);
             }
             WorkerLog.AssignmentFinished(_logger, assignment.JobId, assignment.Rank, result.Steps);
         }
@@ -89,10 +90,15 @@ internal sealed class AssignmentRun(
         {
             WorkerLog.AssignmentAbandoned(_logger, assignment.JobId, assignment.Rank);
         }
+        catch (CoordinatorUnavailableException e)
+        {
+            // Nobody to tell: the agent's heartbeat gives up on the same timeout and ends the process with this error.
+            WorkerLog.AssignmentFailed(_logger, e, assignment.JobId, assignment.Rank, e.Message);
+        }
         catch (Exception e)
         {
             WorkerLog.AssignmentFailed(_logger, e, assignment.JobId, assignment.Rank, e.Message);
-            await job.ReportFailureAsync(options.WorkerId, $"{options.WorkerId} (rank {assignment.Rank}): {e.Message}");
+            await link.CallAsync("report the failure", () => job.ReportFailureAsync(options.WorkerId, $"{options.WorkerId} (rank {assignment.Rank}): {e.Message}"), cancellationToken);
         }
     }
 
@@ -123,9 +129,23 @@ internal sealed class AssignmentRun(
             Sha256 = CheckpointManifest.Sha256Of(Path.Combine(written.Directory, CheckpointManifest.FileName)),
             ValLoss = written.ValLoss,
         };
-        _ = job.ReportCheckpointAsync(options.WorkerId, record).ContinueWith(
+        _ = link.CallAsync($"record checkpoint step {record.Step}", () => job.ReportCheckpointAsync(options.WorkerId, record), _abandon.Token).ContinueWith(
             t => WorkerLog.ReportFailed(_logger, t.Exception!.GetBaseException().Message),
             CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+    }
+
+    /// <summary>
+    /// Keeps the global batch the job was written for when this formation has another number of workers (a loss or an
+    /// admission): unset, it is the job's world size × batch_size × grad_accum_steps, and the trainer splits it over
+    /// whatever world it gets, so the loss curve does not jump.
+    /// </summary>
+    private RunConfig PinGlobalBatch(RunConfig config)
+    {
+        if (config.Training.GlobalBatchSize is not null || assignment.JobWorldSize < 1) return config;
+        var global = checked((int)config.Training.EffectiveGlobalBatchSize(assignment.JobWorldSize));
+        if (assignment.JobWorldSize != assignment.WorldSize)
+            WorkerLog.GlobalBatchPinned(_logger, assignment.JobId, global, assignment.JobWorldSize, assignment.WorldSize);
+        return config with { Training = config.Training with { GlobalBatchSize = global } };
     }
 
     private static double FlopsPerToken(RunConfig config, Trainer trainer) => config.Model.Model == "gpt"

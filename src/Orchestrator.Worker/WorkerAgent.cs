@@ -10,7 +10,9 @@ namespace Orchestrator.Worker;
 /// <summary>
 /// The worker process: hosts its collective gRPC service, registers with the coordinator, heartbeats, and carries
 /// out the directives it gets back (prepare and run an assignment, stop it). The coordinator decides; the worker
-/// only ever acts on the latest directive, so a lost message is repaired by the next heartbeat.
+/// only ever acts on the latest directive, so a lost message is repaired by the next heartbeat. A coordinator that goes
+/// away (restart, network cut) is waited for up to <see cref="WorkerOptions.CoordinatorLossTimeout"/> while the current
+/// assignment keeps training (see <see cref="CoordinatorLink"/>).
 /// </summary>
 public sealed class WorkerAgent(WorkerOptions options, ILoggerFactory loggers)
 {
@@ -21,23 +23,30 @@ public sealed class WorkerAgent(WorkerOptions options, ILoggerFactory loggers)
         options.Validate();
         var bind = options.AdvertisedHost is "127.0.0.1" or "localhost" ? IPAddress.Loopback : IPAddress.Any;
         await using var collective = await CollectiveServer.StartAsync(options.CollectivePort, bind,
-            configure: collectiveOptions => collectiveOptions.ClusterToken = options.ClusterToken, cancellationToken: cancellationToken);
+            configure: collectiveOptions =>
+            {
+                collectiveOptions.ClusterToken = options.ClusterToken;
+                if (options.Tls is not null) collectiveOptions.Tls = options.Tls;
+            }, cancellationToken: cancellationToken);
         await using var metricsServer = options.MetricsPort is { } metricsPort
             ? await MetricsServer.StartAsync("worker", metricsPort, bind, new TelemetryOptions { PeakFlops = options.PeakFlops }, cancellationToken)
             : null;
         if (metricsServer is not null) WorkerLog.MetricsServed(_logger, metricsServer.Endpoint);
         var metrics = metricsServer?.Training;
         var endpoint = new UriBuilder(collective.Endpoint) { Host = options.AdvertisedHost }.Uri;
-        await using var coordinator = await CoordinatorConnection.ConnectAsync(options.Coordinator, cancellationToken);
+        await using var coordinator = await CoordinatorConnection.ConnectAsync(
+            new CoordinatorConnectionOptions { Gateways = options.Coordinator, Tls = options.Tls }, cancellationToken);
+        var link = new CoordinatorLink(coordinator, options, _logger, TimeProvider.System);
         var me = coordinator.Worker(options.WorkerId);
-        await me.RegisterAsync(new WorkerInfo
+        var info = new WorkerInfo
         {
             Host = options.AdvertisedHost,
             GrpcEndpoint = endpoint.ToString().TrimEnd('/'),
             Device = options.Device,
             Threads = options.Threads,
             Pid = Environment.ProcessId,
-        });
+        };
+        await link.CallAsync("register", () => me.RegisterAsync(info), cancellationToken);
         WorkerLog.Registered(_logger, options.WorkerId, options.Coordinator, endpoint);
 
         AssignmentRun? current = null;
@@ -45,17 +54,20 @@ public sealed class WorkerAgent(WorkerOptions options, ILoggerFactory loggers)
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                var directive = await me.HeartbeatAsync(current?.Step ?? 0);
+                var directive = await HeartbeatAsync(link, me, info, current?.Step ?? 0, cancellationToken);
                 switch (directive.Kind)
                 {
                     case WorkerDirectiveKind.Prepare or WorkerDirectiveKind.Run when directive.Assignment is { } assignment:
                         if (current is null || !current.Matches(assignment))
                         {
                             await StopAsync(current);
-                            current = new AssignmentRun(assignment, options, coordinator, collective, metrics, loggers);
+                            current = new AssignmentRun(assignment, options, link, collective, metrics, loggers);
                             WorkerLog.Assigned(_logger, assignment.JobId, assignment.Attempt, assignment.Rank, assignment.WorldSize);
-                            await coordinator.Job(assignment.JobId).ConfirmReadyAsync(options.WorkerId, assignment.Attempt);
                         }
+                        // Confirmed again on every Prepare heartbeat: the job ignores repeats, and a confirmation lost
+                        // to a coordinator restart is made good.
+                        if (directive.Kind == WorkerDirectiveKind.Prepare)
+                            await link.CallAsync("confirm ready", () => coordinator.Job(assignment.JobId).ConfirmReadyAsync(options.WorkerId, assignment.Attempt), cancellationToken);
                         if (directive.Kind == WorkerDirectiveKind.Run && current.Completion.IsCompleted && !current.Started)
                             current.Start(cancellationToken);
                         break;
@@ -81,6 +93,24 @@ public sealed class WorkerAgent(WorkerOptions options, ILoggerFactory loggers)
         {
             await StopAsync(current);
             await UnregisterQuietly(me);
+        }
+    }
+
+    /// <summary>
+    /// One heartbeat, retried through the link. A coordinator that lost this worker's registration (memory state, or
+    /// someone unregistered it) gets it again, so the worker stays claimable.
+    /// </summary>
+    private async Task<WorkerDirective> HeartbeatAsync(CoordinatorLink link, IWorkerGrain me, WorkerInfo info, long step, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await link.CallAsync("heartbeat", () => me.HeartbeatAsync(step), cancellationToken);
+        }
+        catch (WorkerProtocolException)
+        {
+            WorkerLog.Reregistering(_logger, options.WorkerId);
+            await link.CallAsync("register", () => me.RegisterAsync(info), cancellationToken);
+            return await link.CallAsync("heartbeat", () => me.HeartbeatAsync(step), cancellationToken);
         }
     }
 

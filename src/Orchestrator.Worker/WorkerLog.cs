@@ -28,4 +28,16 @@ internal static partial class WorkerLog
 
     [LoggerMessage(EventId = 3007, Level = LogLevel.Information, Message = "metrics served at {Endpoint}")]
     public static partial void MetricsServed(ILogger logger, Uri endpoint);
+
+    [LoggerMessage(EventId = 3008, Level = LogLevel.Warning, Message = "coordinator unreachable ({What}, try {Attempt}; silent for {SilentSeconds:F0} s), retrying: {Reason}")]
+    public static partial void CoordinatorUnreachable(ILogger logger, string what, int attempt, double silentSeconds, string reason);
+
+    [LoggerMessage(EventId = 3009, Level = LogLevel.Information, Message = "coordinator {Coordinator} reachable again after {SilentSeconds:F0} s")]
+    public static partial void CoordinatorReachable(ILogger logger, string coordinator, double silentSeconds);
+
+    [LoggerMessage(EventId = 3010, Level = LogLevel.Warning, Message = "worker {WorkerId} is not registered with the coordinator (its state was lost): registering again")]
+    public static partial void Reregistering(ILogger logger, string workerId);
+
+    [LoggerMessage(EventId = 3011, Level = LogLevel.Information, Message = "job {JobId}: global batch pinned to {GlobalBatchSize} sequences (job world size {JobWorldSize}, this formation {WorldSize})")]
+    public static partial void GlobalBatchPinned(ILogger logger, string jobId, int globalBatchSize, int jobWorldSize, int worldSize);
 }

@@ -39,8 +39,20 @@ public sealed record WorkerOptions
     /// </summary>
     public string? ClusterToken { get; init; }
 
+    /// <summary>
+    /// Mutual TLS (<c>--tls-cert/--tls-key/--tls-ca</c>): for this worker's collective service, its ring channels and its
+    /// connection to the coordinator's gateway. Null or empty paths leave all three on cleartext HTTP/2.
+    /// </summary>
+    public Collective.Security.MutualTlsOptions? Tls { get; init; }
+
     /// <summary>How often the worker heartbeats and asks for its directive.</summary>
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// How long the worker rides out a coordinator that does not answer (restart, network cut) before it exits with an
+    /// error. Training and the ring go on meanwhile; reports are retried until delivered.
+    /// </summary>
+    public TimeSpan CoordinatorLossTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
     public void Validate()
     {
@@ -52,6 +64,9 @@ public sealed record WorkerOptions
         if (CollectivePort is < 0 or > 65535) throw new ArgumentException($"worker: --port must be in 0..65535, got {CollectivePort}");
         if (MetricsPort is < 0 or > 65535) throw new ArgumentException($"worker: --metrics-port must be in 0..65535, got {MetricsPort}");
         Collective.Security.ClusterToken.Validate(ClusterToken, "worker: --cluster-token");
+        Tls?.Validate("worker: --tls");
+        if (CoordinatorLossTimeout <= HeartbeatInterval)
+            throw new ArgumentException($"worker: --coordinator-loss-timeout must exceed the heartbeat interval ({HeartbeatInterval.TotalSeconds} s), got {CoordinatorLossTimeout.TotalSeconds} s");
         if (PeakFlops is { } peak && !(peak > 0 && double.IsFinite(peak))) throw new ArgumentException($"worker: --peak-tflops must be positive, got {peak / 1e12}");
     }
 }

@@ -18,8 +18,15 @@ internal static class CoordinatorCommand
         var healthPort = new Option<int?>("--health-port") { Description = "/healthz port (default 5051)" };
         var advertise = new Option<string?>("--advertise") { Description = "IP other machines reach this coordinator on (default: loopback only)" };
         var redis = new Option<string?>("--redis") { Description = "Redis connection string: clustering and grain storage shared by several coordinators" };
+        var stateDir = new Option<string?>("--state-dir")
+        {
+            Description = "Directory where jobs, workers and checkpoint catalogs are kept across restarts " +
+                          "(default $XDG_STATE_HOME/orchestrator/CLUSTER or ~/.local/state/orchestrator/CLUSTER; unused with --redis)",
+        };
         var clusterToken = ClusterTokenOption.Create();
-        var command = new Command("coordinator", "Run the coordinator (Orleans silo + control API)") { gatewayPort, siloPort, controlPort, healthPort, advertise, redis, clusterToken };
+        var tls = MutualTlsFlags.Create();
+        var command = new Command("coordinator", "Run the coordinator (Orleans silo + control API)") { gatewayPort, siloPort, controlPort, healthPort, advertise, redis, stateDir, clusterToken };
+        tls.AddTo(command);
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -34,10 +41,12 @@ internal static class CoordinatorCommand
             Set("Orchestrator:Coordinator:HealthPort", parse.GetValue(healthPort));
             Set("Orchestrator:Coordinator:AdvertisedAddress", parse.GetValue(advertise));
             Set("Orchestrator:Redis:ConnectionString", parse.GetValue(redis));
+            Set("Orchestrator:Coordinator:StateDirectory", parse.GetValue(stateDir) is { } dir ? Path.GetFullPath(dir) : null);
             Set("Orchestrator:Security:ClusterToken", ClusterTokenOption.Resolve(parse, clusterToken));
+            foreach (var (key, value) in tls.ToSettings(parse, "Orchestrator:Security:Tls")) Set(key, value);
             await using var host = CoordinatorHost.Create(parse.UnmatchedTokens.ToArray(), settings);
             await host.StartAsync(cancellationToken);
-            Console.Error.WriteLine($"coordinator: gateway {host.GatewayEndpoint}, control {host.ControlAddress}, health {host.HealthAddress}");
+            Console.Error.WriteLine($"coordinator: gateway {host.GatewayEndpoint}, control {host.ControlAddress}, health {host.HealthAddress}, state {host.StateLocation}");
             try
             {
                 await Task.Delay(Timeout.Infinite, cancellationToken);

@@ -18,8 +18,15 @@ internal static class WorkerCommand
         var metricsPort = new Option<int?>("--metrics-port") { Description = "Serve Prometheus /metrics on this port (0 = free port; default: none)" };
         var peakTflops = new Option<double?>("--peak-tflops") { Description = "Peak TFLOP/s of this worker's device, for model FLOPs utilisation (default: MFU not exported)" };
         var exitAfterJob = new Option<bool>("--exit-after-job") { Description = "Exit when the first job this worker joins ends" };
+        var lossTimeout = new Option<double>("--coordinator-loss-timeout")
+        {
+            Description = "Seconds to keep training and retrying while the coordinator does not answer, before exiting with an error",
+            DefaultValueFactory = _ => defaults.CoordinatorLossTimeout.TotalSeconds,
+        };
         var clusterToken = ClusterTokenOption.Create();
-        var command = new Command("worker", "Run a training worker") { coordinator, device, threads, workerId, advertise, port, metricsPort, peakTflops, exitAfterJob, clusterToken };
+        var tls = MutualTlsFlags.Create();
+        var command = new Command("worker", "Run a training worker") { coordinator, device, threads, workerId, advertise, port, metricsPort, peakTflops, exitAfterJob, lossTimeout, clusterToken };
+        tls.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             using var loggers = ConsoleLogging.Create();
@@ -34,7 +41,9 @@ internal static class WorkerCommand
                 MetricsPort = parse.GetValue(metricsPort),
                 PeakFlops = parse.GetValue(peakTflops) * 1e12,
                 ExitAfterJob = parse.GetValue(exitAfterJob),
+                CoordinatorLossTimeout = TimeSpan.FromSeconds(parse.GetValue(lossTimeout)),
                 ClusterToken = ClusterTokenOption.Resolve(parse, clusterToken),
+                Tls = tls.Resolve(parse),
             }, loggers);
             await agent.RunAsync(cancellationToken);
             return 0;

@@ -28,6 +28,9 @@ internal static class EmbeddedCluster
             ["Orchestrator:Coordinator:ControlPort"] = ports[2].ToString(),
             ["Orchestrator:Coordinator:HealthPort"] = ports[3].ToString(),
             ["Orchestrator:Security:ClusterToken"] = clusterToken,
+            // The embedded coordinator lives and dies with this command, so there is nothing to resume from its state; on
+            // disk, a crashed run's job would only come back to compete for the next run's workers. Resume uses --resume.
+            ["Orchestrator:Coordinator:StateStore"] = "Memory",
             ["Logging:LogLevel:Default"] = "Warning",
             // The silo's start-up advice (server GC, watchdog on a busy CPU) is noise for a local run.
             ["Logging:LogLevel:Orleans"] = "Error",
@@ -62,6 +65,8 @@ internal static class EmbeddedCluster
             {
                 if (last?.State != status.State)
                     Console.Error.WriteLine($"job {jobId}: {status.State}{(status.FailureReason is { } why ? $" ({why})" : "")}");
+                if (status.WaitingReason is { } waiting && waiting != last?.WaitingReason)
+                    Console.Error.WriteLine($"job {jobId}: {waiting}");
                 last = status;
                 if (status.State is JobState.Completed or JobState.Failed or JobState.Cancelled) break;
                 if (processes.FirstOrDefault(p => p.HasExited && p.ExitCode != 0) is { } dead && status.State is JobState.Pending or JobState.Forming)

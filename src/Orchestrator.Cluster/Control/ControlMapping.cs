@@ -47,6 +47,7 @@ public static class ControlMapping
             Step = job.Step,
             TokensPerSecond = job.TokensPerSecond,
             FailureReason = job.FailureReason ?? "",
+            WaitingReason = job.WaitingReason ?? "",
             Version = job.Version,
             SubmittedAt = Timestamp.FromDateTimeOffset(job.SubmittedUtc),
             UpdatedAt = Timestamp.FromDateTimeOffset(job.UpdatedUtc),
@@ -99,6 +100,7 @@ public static class ControlMapping
         TokensPerSecond = job.TokensPerSecond,
         LatestCheckpoint = job.LatestCheckpoint is { } checkpoint ? ToDomain(checkpoint) : null,
         FailureReason = job.FailureReason.Length == 0 ? null : job.FailureReason,
+        WaitingReason = job.WaitingReason.Length == 0 ? null : job.WaitingReason,
         History = job.History.Select(t => new JobTransition
         {
             From = t.From == Proto.JobState.Unspecified ? null : ToDomain(t.From),

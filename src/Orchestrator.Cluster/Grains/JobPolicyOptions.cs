@@ -19,6 +19,12 @@ public sealed class JobPolicyOptions
     /// <summary>How long a forming job waits for every member to confirm it is ready (data load, model build, server start).</summary>
     public TimeSpan ReadyTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// How long a Recovering job waits for enough free live workers (its min_workers) before it fails with an error
+    /// naming how many it had and needed. Pending jobs wait without limit: nothing has been lost yet.
+    /// </summary>
+    public TimeSpan ReplacementTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Newest checkpoints each job keeps (the best one is kept in addition).</summary>
     public int CheckpointsToKeep { get; set; } = 3;
 }
@@ -42,6 +48,11 @@ public sealed class JobPolicyOptionsValidator : IValidateOptions<JobPolicyOption
         if (options.ReadyTimeout <= TimeSpan.Zero)
         {
             errors.Add($"{JobPolicyOptions.SectionName}:ReadyTimeout is {options.ReadyTimeout}: it must be positive, e.g. 00:05:00");
+        }
+
+        if (options.ReplacementTimeout <= TimeSpan.Zero)
+        {
+            errors.Add($"{JobPolicyOptions.SectionName}:ReplacementTimeout is {options.ReplacementTimeout}: it must be positive, e.g. 00:10:00");
         }
 
         if (options.CheckpointsToKeep < 1)

@@ -13,8 +13,10 @@ public static class JobStateMachine
     {
         [JobState.Pending] = [JobState.Forming, JobState.Cancelled],
         [JobState.Forming] = [JobState.Running, JobState.Recovering, JobState.Failed, JobState.Cancelled],
-        [JobState.Running] = [JobState.Completed, JobState.Recovering, JobState.Failed, JobState.Cancelled],
-        [JobState.Recovering] = [JobState.Forming, JobState.Cancelled],
+        // Running -> Forming: elastic growth re-forms at a checkpoint to admit new workers (not a failure).
+        [JobState.Running] = [JobState.Completed, JobState.Recovering, JobState.Forming, JobState.Failed, JobState.Cancelled],
+        // Recovering -> Failed: no replacements came within the replacement timeout.
+        [JobState.Recovering] = [JobState.Forming, JobState.Failed, JobState.Cancelled],
         [JobState.Completed] = [],
         [JobState.Failed] = [],
         [JobState.Cancelled] = [],

@@ -6,8 +6,9 @@ namespace Orchestrator.Cluster.Grains;
 
 /// <summary>
 /// One job's state machine and membership; see <see cref="ITrainingJobGrain"/>. While the job is live a
-/// monitor timer retries forming (Pending, Recovering) and checks that members are alive and have not
-/// restarted (Forming, Running). Every change is written to grain storage before the grain tells workers.
+/// monitor timer retries forming (Pending, Recovering; a Recovering job gives up after the replacement timeout)
+/// and checks that members are alive and have not restarted (Forming, Running). At each checkpoint rank 0 reports,
+/// free workers are admitted up to max_workers. Every change is written to grain storage before the grain tells workers.
 /// </summary>
 internal sealed class TrainingJobGrain(
     [PersistentState("job", ClusterStorage.Name)] IPersistentState<TrainingJobState> state,
@@ -18,6 +19,12 @@ internal sealed class TrainingJobGrain(
 {
     private IGrainTimer? monitor;
 
+    /// <summary>
+    /// When this activation started. Liveness counts from here at the earliest: after a coordinator restart the stored
+    /// heartbeats are old, but the workers were not silent, the coordinator was.
+    /// </summary>
+    private DateTimeOffset activatedUtc;
+
     private string JobId => this.GetPrimaryKeyString();
 
     private TrainingJobState Job => state.State;
@@ -27,6 +34,7 @@ internal sealed class TrainingJobGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        activatedUtc = clock.GetUtcNow();
         if (Job.Spec is not null && !JobStateMachine.IsTerminal(Job.State))
         {
             StartMonitor();
@@ -54,10 +62,11 @@ internal sealed class TrainingJobGrain(
         Job.Spec = spec;
         Job.State = JobState.Pending;
         Job.SubmittedUtc = now;
+        Job.WaitingSinceUtc = now;
         Job.History.Add(new JobTransition { From = null, To = JobState.Pending, AtUtc = now, Reason = "submitted" });
         await SaveAsync();
         await grains.GetJobRegistry().AddAsync(JobId);
-        logger.LogInformation("Job {JobId} submitted: world size {WorldSize} (min {Min})", JobId, spec.WorldSize, spec.EffectiveMinWorkers);
+        JobLog.Submitted(logger, JobId, spec.WorldSize, spec.EffectiveMinWorkers, spec.EffectiveMaxWorkers);
 
         await TryFormAsync();
         StartMonitor();
@@ -85,8 +94,7 @@ internal sealed class TrainingJobGrain(
         var member = FindMember(workerId);
         if (Job.State != JobState.Forming || attempt != CurrentAttempt || member is null)
         {
-            logger.LogInformation("Job {JobId}: ignoring stale ready from {WorkerId} (attempt {Attempt}, job {State} attempt {Current})",
-                JobId, workerId, attempt, Job.State, CurrentAttempt);
+            JobLog.StaleReady(logger, JobId, workerId, attempt, Job.State, CurrentAttempt);
             return Job.State;
         }
 
@@ -124,7 +132,7 @@ internal sealed class TrainingJobGrain(
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         EnsureSubmitted();
-        if (FindMember(workerId) is null)
+        if (FindMember(workerId) is not { } member)
         {
             throw new WorkerProtocolException(
                 $"worker '{workerId}' is not a member of job '{JobId}' attempt {CurrentAttempt}, so its checkpoint '{checkpoint.Path}' was not recorded");
@@ -134,6 +142,11 @@ internal sealed class TrainingJobGrain(
         var prune = await catalog.AddAsync(checkpoint);
         Job.LatestCheckpoint = await catalog.GetLatestAsync();
         await SaveAsync();
+        if (Job.State == JobState.Running && member.Rank == 0 && Job.Members.Count < Spec.EffectiveMaxWorkers)
+        {
+            await TryGrowAsync(checkpoint.Step);
+        }
+
         return prune;
     }
 
@@ -188,7 +201,7 @@ internal sealed class TrainingJobGrain(
         Job.State = to;
         Job.History.Add(transition);
         await SaveAsync();
-        logger.LogInformation("Job {JobId}: {From} -> {To} ({Reason})", JobId, transition.From, to, reason);
+        JobLog.Moved(logger, JobId, transition.From, to, reason);
         if (JobStateMachine.IsTerminal(to))
         {
             monitor?.Dispose();
@@ -196,24 +209,56 @@ internal sealed class TrainingJobGrain(
         }
     }
 
-    /// <summary>Claims workers and hands out assignments, if enough live workers are free (Pending or Recovering).</summary>
+    /// <summary>
+    /// Claims workers and hands out assignments if enough live workers are free (Pending or Recovering); otherwise
+    /// records why the job waits. Forming claims up to the world size; only growth goes beyond it.
+    /// </summary>
     private async Task TryFormAsync()
     {
-        var claimed = await grains.GetWorkerRegistry().ClaimAsync(JobId, Spec.EffectiveMinWorkers, Spec.WorldSize);
+        var registry = grains.GetWorkerRegistry();
+        var claimed = await registry.ClaimAsync(JobId, Spec.EffectiveMinWorkers, Spec.WorldSize);
         if (claimed.Count == 0)
         {
+            await NoteWaitingAsync(await registry.CountAvailableAsync());
             return;
         }
 
         var resuming = Spec.Resume || Job.State == JobState.Recovering;
         var resumeFrom = resuming ? (await grains.GetCheckpointCatalog(JobId).GetLatestAsync())?.Path : null;
+        await FormAsync(claimed.Select(NewMember).ToList(), resuming, resumeFrom,
+            $"attempt {Job.Formations}: claimed {claimed.Count} workers ({string.Join(", ", claimed.Select(w => w.WorkerId))})");
+    }
+
+    /// <summary>
+    /// Elastic growth at a checkpoint boundary: free live workers join the current members (up to max_workers) in a
+    /// new formation that resumes from the latest checkpoint. Not a failure, so no restart is used.
+    /// </summary>
+    private async Task TryGrowAsync(long checkpointStep)
+    {
+        var joiners = await grains.GetWorkerRegistry().ClaimAsync(JobId, 1, Spec.EffectiveMaxWorkers - Job.Members.Count);
+        if (joiners.Count == 0)
+        {
+            return;
+        }
+
+        var names = string.Join(", ", joiners.Select(w => w.WorkerId));
+        var before = Job.Members.Count;
+        JobLog.Admitting(logger, JobId, names, checkpointStep, before, before + joiners.Count);
+        var members = Job.Members.OrderBy(m => m.Rank).Concat(joiners.Select(NewMember)).ToList();
+        await FormAsync(members, resume: true, Job.LatestCheckpoint?.Path,
+            $"attempt {Job.Formations}: admitting {names} at checkpoint step {checkpointStep} (world size {before} -> {members.Count})");
+    }
+
+    /// <summary>Starts a new attempt with <paramref name="members"/> ranked in list order and sends each its assignment.</summary>
+    private async Task FormAsync(List<JobMember> members, bool resume, string? resumeFrom, string reason)
+    {
         Job.Formations++;
         Job.FormedUtc = clock.GetUtcNow();
-        Job.Members = claimed
-            .Select((w, rank) => new JobMember { WorkerId = w.WorkerId, Rank = rank, GrpcEndpoint = w.Info.GrpcEndpoint, Incarnation = w.Incarnation })
-            .ToList();
+        Job.Members = members.Select((m, rank) => m with { Rank = rank, Ready = false, TokensPerSecond = 0 }).ToList();
         Job.TokensPerSecond = 0;
-        await MoveToAsync(JobState.Forming, $"attempt {CurrentAttempt}: claimed {claimed.Count} workers ({string.Join(", ", claimed.Select(w => w.WorkerId))})");
+        Job.WaitingSinceUtc = null;
+        Job.WaitingReason = null;
+        await MoveToAsync(JobState.Forming, reason);
 
         var endpoints = Job.Members.Select(m => m.GrpcEndpoint).ToArray();
         var workerIds = Job.Members.Select(m => m.WorkerId).ToArray();
@@ -223,24 +268,53 @@ internal sealed class TrainingJobGrain(
             Attempt = CurrentAttempt,
             Rank = m.Rank,
             WorldSize = Job.Members.Count,
+            JobWorldSize = Spec.WorldSize,
             PeerEndpoints = endpoints,
             PeerWorkerIds = workerIds,
             ConfigJson = Spec.ConfigJson,
             DataDir = Spec.DataDir,
             RunDir = Spec.RunDir,
-            Resume = resuming,
+            Resume = resume,
             ResumeFromCheckpoint = resumeFrom,
         })));
+    }
+
+    private static JobMember NewMember(RegisteredWorker worker) => new()
+    {
+        WorkerId = worker.WorkerId,
+        GrpcEndpoint = worker.Info.GrpcEndpoint,
+        Incarnation = worker.Incarnation,
+    };
+
+    /// <summary>Keeps the visible waiting reason current (saved and logged only when it changes).</summary>
+    private async Task NoteWaitingAsync(int available)
+    {
+        var since = Job.WaitingSinceUtc ??= clock.GetUtcNow();
+        var reason = $"waiting for workers: {available} free and live, needs at least {Spec.EffectiveMinWorkers}, since {since.UtcDateTime:HH:mm:ss} UTC";
+        if (reason != Job.WaitingReason)
+        {
+            Job.WaitingReason = reason;
+            await SaveAsync();
+            JobLog.Waiting(logger, JobId, Job.State, reason);
+        }
     }
 
     /// <summary>Re-forms from the latest checkpoint while restarts are left, otherwise fails the job; stops every member either way.</summary>
     private async Task HandleMemberFailureAsync(string reason, string? failedWorkerId, string? error)
     {
+        if (failedWorkerId is not null && FindMember(failedWorkerId) is { } lost)
+        {
+            JobLog.MemberLost(logger, JobId, lost.WorkerId, lost.Rank, reason);
+        }
+
         Job.FailureReason = reason;
         var recover = Job.RestartsUsed < Spec.MaxRestarts;
         if (recover)
         {
             Job.RestartsUsed++;
+            Job.LostFormationSize = Job.Members.Count;
+            Job.WaitingSinceUtc = clock.GetUtcNow();
+            JobLog.Recovering(logger, JobId, Job.LatestCheckpoint?.Path ?? "none yet: from the start", Job.RestartsUsed, Spec.MaxRestarts, reason);
         }
 
         await MoveToAsync(recover ? JobState.Recovering : JobState.Failed, reason);
@@ -252,6 +326,24 @@ internal sealed class TrainingJobGrain(
             await SaveAsync();
             await TryFormAsync();
         }
+    }
+
+    /// <summary>A Recovering job that found no replacements within <see cref="JobPolicyOptions.ReplacementTimeout"/> fails, saying what it had and needed.</summary>
+    private async Task GiveUpWaitingIfOverdueAsync()
+    {
+        var timeout = policy.Value.ReplacementTimeout;
+        if (Job.State != JobState.Recovering || Job.WaitingSinceUtc is not { } since || clock.GetUtcNow() - Max(since, activatedUtc) <= timeout)
+        {
+            return;
+        }
+
+        var available = await grains.GetWorkerRegistry().CountAvailableAsync();
+        var reason = $"no replacement workers within {timeout.TotalSeconds:F0} s (Orchestrator:Jobs:ReplacementTimeout): the job had {Job.LostFormationSize} workers, " +
+                     $"{available} free and live now, needs at least {Spec.EffectiveMinWorkers} (min_workers); start more workers or resubmit with a lower min_workers " +
+                     $"(last failure: {Job.FailureReason})";
+        Job.FailureReason = reason;
+        Job.WaitingReason = null;
+        await MoveToAsync(JobState.Failed, reason);
     }
 
     private Task ReleaseMembersAsync(string reason, string? failedWorkerId = null, string? error = null) =>
@@ -270,6 +362,7 @@ internal sealed class TrainingJobGrain(
         {
             case JobState.Pending or JobState.Recovering:
                 await TryFormAsync();
+                await GiveUpWaitingIfOverdueAsync();
                 break;
             case JobState.Forming or JobState.Running:
                 await CheckMembersAsync();
@@ -298,16 +391,17 @@ internal sealed class TrainingJobGrain(
                 return;
             }
 
-            if (status.LastSeenUtc is not { } seen || now - seen > timeout)
+            var seen = Max(status.LastSeenUtc ?? activatedUtc, activatedUtc);
+            if (now - seen > timeout)
             {
-                var silent = status.LastSeenUtc is { } s ? $"{(now - s).TotalSeconds:F0} s" : "ever";
+                var silent = $"{(now - seen).TotalSeconds:F0} s";
                 await HandleMemberFailureAsync(
                     $"worker '{member.WorkerId}' (rank {member.Rank}) not heard from for {silent} (liveness timeout {timeout.TotalSeconds:F0} s)", member.WorkerId, null);
                 return;
             }
         }
 
-        if (Job.State == JobState.Forming && now - Job.FormedUtc > policy.Value.ReadyTimeout)
+        if (Job.State == JobState.Forming && now - Max(Job.FormedUtc, activatedUtc) > policy.Value.ReadyTimeout)
         {
             var waiting = string.Join(", ", Job.Members.Where(m => !m.Ready).Select(m => $"'{m.WorkerId}'"));
             await HandleMemberFailureAsync(
@@ -326,6 +420,8 @@ internal sealed class TrainingJobGrain(
 
         Job.TokensPerSecond = Job.Members.Sum(m => m.TokensPerSecond);
     }
+
+    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 
     private JobMember? FindMember(string workerId) => Job.Members.Find(m => m.WorkerId == workerId);
 
@@ -354,5 +450,6 @@ internal sealed class TrainingJobGrain(
         Version = Job.Version,
         SubmittedUtc = Job.SubmittedUtc,
         UpdatedUtc = Job.UpdatedUtc,
+        WaitingReason = Job.State is JobState.Pending or JobState.Recovering ? Job.WaitingReason : null,
     };
 }

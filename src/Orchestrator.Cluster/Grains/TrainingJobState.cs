@@ -37,4 +37,13 @@ public sealed class TrainingJobState
 
     /// <summary>When the current formation started, for the ready timeout.</summary>
     [Id(14)] public DateTimeOffset FormedUtc { get; set; }
+
+    /// <summary>Since when the job (Pending or Recovering) has been waiting for enough free live workers; null once formed.</summary>
+    [Id(15)] public DateTimeOffset? WaitingSinceUtc { get; set; }
+
+    /// <summary>The visible reason for the wait (free workers against the minimum), shown by <c>orchestrator status</c>.</summary>
+    [Id(16)] public string? WaitingReason { get; set; }
+
+    /// <summary>Members of the formation that was lost, for the error when no replacements come.</summary>
+    [Id(17)] public int LostFormationSize { get; set; }
 }

@@ -35,12 +35,15 @@ internal sealed class WorkerGrain(
         await Registry.UnregisterAsync(WorkerId);
     }
 
+    /// <remarks>
+    /// Kept in memory, not written: a heartbeat every half second per worker would be a disk write each. After a
+    /// coordinator restart the stored time is old, and the job counts liveness from its own activation instead.
+    /// </remarks>
     public async Task<WorkerDirective> HeartbeatAsync(long step)
     {
         EnsureRegistered();
         state.State.Step = step;
         state.State.LastSeenUtc = clock.GetUtcNow();
-        await state.WriteStateAsync();
         await Registry.TouchAsync(WorkerId);
         return state.State.Directive;
     }

@@ -33,23 +33,20 @@ internal sealed class WorkerRegistryGrain(
         }
     }
 
-    public async Task TouchAsync(string workerId)
+    /// <summary>In memory only (see <see cref="WorkerGrain.HeartbeatAsync"/>); the next write of the registry stores it.</summary>
+    public Task TouchAsync(string workerId)
     {
         if (Workers.TryGetValue(workerId, out var worker))
         {
             Workers[workerId] = worker with { LastSeenUtc = clock.GetUtcNow() };
-            await state.WriteStateAsync();
         }
+
+        return Task.CompletedTask;
     }
 
     public async Task<IReadOnlyList<RegisteredWorker>> ClaimAsync(string jobId, int minimum, int maximum)
     {
-        var aliveSince = clock.GetUtcNow() - policy.Value.WorkerLivenessTimeout;
-        var candidates = Workers.Values
-            .Where(w => w.IsFree && w.LastSeenUtc >= aliveSince)
-            .OrderBy(w => w.WorkerId, StringComparer.Ordinal)
-            .Take(maximum)
-            .ToList();
+        var candidates = Available().Take(maximum).ToList();
         if (candidates.Count < minimum)
         {
             return [];
@@ -65,6 +62,8 @@ internal sealed class WorkerRegistryGrain(
         return claimed;
     }
 
+    public Task<int> CountAvailableAsync() => Task.FromResult(Available().Count());
+
     public async Task ReleaseAsync(string workerId, string jobId)
     {
         if (Workers.TryGetValue(workerId, out var worker) && worker.JobId == jobId)
@@ -72,6 +71,14 @@ internal sealed class WorkerRegistryGrain(
             Workers[workerId] = worker with { JobId = null };
             await state.WriteStateAsync();
         }
+    }
+
+    private IEnumerable<RegisteredWorker> Available()
+    {
+        var aliveSince = clock.GetUtcNow() - policy.Value.WorkerLivenessTimeout;
+        return Workers.Values
+            .Where(w => w.IsFree && w.LastSeenUtc >= aliveSince)
+            .OrderBy(w => w.WorkerId, StringComparer.Ordinal);
     }
 
     public Task<IReadOnlyList<RegisteredWorker>> ListAsync() =>

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Options;
+using Orchestrator.Cluster.Hosting.Storage;
 
 namespace Orchestrator.Cluster.Hosting;
 
@@ -37,6 +38,34 @@ public sealed class CoordinatorOptions
 
     /// <summary>How often WatchJob looks for changes in a job.</summary>
     public TimeSpan WatchPollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// Where grain state lives when Redis is not configured: <see cref="GrainStateStore.File"/> (the default) keeps
+    /// jobs, workers and checkpoint catalogs across restarts; <see cref="GrainStateStore.Memory"/> forgets them (tests).
+    /// </summary>
+    public GrainStateStore StateStore { get; set; } = GrainStateStore.File;
+
+    /// <summary>
+    /// Directory of the file state store (<c>--state-dir</c>). Null means <see cref="DefaultStateDirectory"/>:
+    /// <c>$XDG_STATE_HOME/orchestrator/CLUSTERID</c>, or <c>~/.local/state/orchestrator/CLUSTERID</c>.
+    /// </summary>
+    public string? StateDirectory { get; set; }
+
+    /// <summary><see cref="StateDirectory"/> when set, otherwise the per-user default for <see cref="ClusterId"/>.</summary>
+    public string EffectiveStateDirectory => StateDirectory ?? DefaultStateDirectory(ClusterId);
+
+    /// <summary>The per-user state directory of a cluster (one per cluster id, so two local clusters never share state).</summary>
+    public static string DefaultStateDirectory(string clusterId)
+    {
+        var stateHome = Environment.GetEnvironmentVariable("XDG_STATE_HOME");
+        if (string.IsNullOrWhiteSpace(stateHome))
+        {
+            var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+            stateHome = string.IsNullOrEmpty(home) ? Path.GetFullPath(".state") : Path.Combine(home, ".local", "state");
+        }
+
+        return Path.Combine(stateHome, "orchestrator", clusterId);
+    }
 
     /// <summary>The parsed <see cref="AdvertisedAddress"/>, or loopback when none is set.</summary>
     public IPAddress EndpointAddress => AdvertisedAddress is null ? IPAddress.Loopback : IPAddress.Parse(AdvertisedAddress);
@@ -79,6 +108,16 @@ public sealed class CoordinatorOptionsValidator : IValidateOptions<CoordinatorOp
         foreach (var clash in ports.GroupBy(p => p.Port).Where(g => g.Count() > 1))
         {
             errors.Add($"{section}: {string.Join(" and ", clash.Select(p => p.Key))} share port {clash.Key}: give each its own port");
+        }
+
+        if (options.StateDirectory is { } directory && string.IsNullOrWhiteSpace(directory))
+        {
+            errors.Add($"{section}:StateDirectory is blank: pass a directory for the coordinator's state, or leave it out for the default");
+        }
+
+        if (!Enum.IsDefined(options.StateStore))
+        {
+            errors.Add($"{section}:StateStore is {options.StateStore}: use File (durable, the default) or Memory");
         }
 
         if (options.WatchPollInterval <= TimeSpan.Zero)

@@ -2,6 +2,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Orchestrator.Cluster.Grains;
+using Orchestrator.Cluster.Hosting.Storage;
+using Orleans.Runtime.Hosting;
 using Orleans.Serialization;
 using Orleans.Storage;
 using StackExchange.Redis;
@@ -25,20 +27,32 @@ public static class SiloBuilderExtensions
     }
 
     /// <summary>
-    /// The <see cref="ClusterStorage.Name"/> provider: Redis when configured (state encoded with the Orleans
-    /// serializer, so the <c>[Alias]</c>/<c>[Id]</c> attributes keep stored state readable across renames), memory otherwise.
+    /// The <see cref="ClusterStorage.Name"/> provider: Redis when configured, otherwise the coordinator's
+    /// <see cref="CoordinatorOptions.StateStore"/> (files under <see cref="CoordinatorOptions.EffectiveStateDirectory"/>
+    /// by default, memory when asked). Redis and files encode state with the Orleans serializer, so the
+    /// <c>[Alias]</c>/<c>[Id]</c> attributes keep stored state readable across renames.
     /// </summary>
-    public static ISiloBuilder AddOrchestratorStorage(this ISiloBuilder silo, RedisOptions redis)
+    public static ISiloBuilder AddOrchestratorStorage(this ISiloBuilder silo, RedisOptions redis, CoordinatorOptions coordinator)
     {
-        if (!redis.IsEnabled)
+        if (redis.IsEnabled)
         {
-            return silo.AddMemoryGrainStorage(ClusterStorage.Name);
+            return silo.AddRedisGrainStorage(ClusterStorage.Name, options => options.Configure<Serializer>((storage, serializer) =>
+            {
+                storage.ConfigurationOptions = ConfigurationOptions.Parse(redis.ConnectionString!);
+                storage.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
+            }));
         }
 
-        return silo.AddRedisGrainStorage(ClusterStorage.Name, options => options.Configure<Serializer>((storage, serializer) =>
-        {
-            storage.ConfigurationOptions = ConfigurationOptions.Parse(redis.ConnectionString!);
-            storage.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
-        }));
+        return coordinator.StateStore == GrainStateStore.Memory
+            ? silo.AddMemoryGrainStorage(ClusterStorage.Name)
+            : silo.AddFileGrainStorage(coordinator.EffectiveStateDirectory);
+    }
+
+    /// <summary>The <see cref="ClusterStorage.Name"/> provider as one file per grain under <paramref name="directory"/> (see <see cref="FileGrainStorage"/>).</summary>
+    public static ISiloBuilder AddFileGrainStorage(this ISiloBuilder silo, string directory)
+    {
+        silo.Services.AddGrainStorage(ClusterStorage.Name, (services, _) =>
+            new FileGrainStorage(directory, new OrleansGrainStorageSerializer(services.GetRequiredService<Serializer>())));
+        return silo;
     }
 }

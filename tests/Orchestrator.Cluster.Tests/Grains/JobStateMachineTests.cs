@@ -13,7 +13,9 @@ public sealed class JobStateMachineTests
         (JobState.Forming, JobState.Failed), (JobState.Forming, JobState.Cancelled),
         (JobState.Running, JobState.Completed), (JobState.Running, JobState.Recovering),
         (JobState.Running, JobState.Failed), (JobState.Running, JobState.Cancelled),
+        (JobState.Running, JobState.Forming), // elastic growth at a checkpoint
         (JobState.Recovering, JobState.Forming), (JobState.Recovering, JobState.Cancelled),
+        (JobState.Recovering, JobState.Failed), // no replacements within the timeout
     ];
 
     public static TheoryData<JobState, JobState> AllPairs()

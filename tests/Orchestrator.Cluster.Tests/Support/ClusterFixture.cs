@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orchestrator.Cluster.Grains;
 using Orchestrator.Cluster.Hosting;
+using Orchestrator.Cluster.Hosting.Storage;
 using Orleans.TestingHost;
 
 namespace Orchestrator.Cluster.Tests.Support;
@@ -13,6 +14,7 @@ public sealed class ClusterFixture : IAsyncLifetime
 {
     public static readonly TimeSpan LivenessTimeout = TimeSpan.FromSeconds(3);
     public static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(3);
+    public static readonly TimeSpan ReplacementTimeout = TimeSpan.FromSeconds(3);
     public const int CheckpointsToKeep = 2;
 
     public TestCluster Cluster { get; private set; } = null!;
@@ -38,12 +40,13 @@ public sealed class ClusterFixture : IAsyncLifetime
         public void Configure(ISiloBuilder silo)
         {
             silo.AddOrchestratorGrains();
-            silo.AddOrchestratorStorage(new RedisOptions());
+            silo.AddOrchestratorStorage(new RedisOptions(), new CoordinatorOptions { StateStore = GrainStateStore.Memory });
             silo.Services.Configure<JobPolicyOptions>(policy =>
             {
                 policy.MonitorInterval = TimeSpan.FromMilliseconds(100);
                 policy.WorkerLivenessTimeout = LivenessTimeout;
                 policy.ReadyTimeout = ReadyTimeout;
+                policy.ReplacementTimeout = ReplacementTimeout;
                 policy.CheckpointsToKeep = CheckpointsToKeep;
             });
         }

@@ -15,6 +15,7 @@ public static class CoordinatorSettings
             ["Orchestrator:Coordinator:HealthPort"] = ports[3].ToString(),
             ["Orchestrator:Coordinator:WatchPollInterval"] = "00:00:00.050",
             ["Orchestrator:Jobs:MonitorInterval"] = "00:00:00.200",
+            ["Orchestrator:Coordinator:StateStore"] = "Memory",
             ["Logging:LogLevel:Default"] = "Warning",
         };
         if (redis is not null)

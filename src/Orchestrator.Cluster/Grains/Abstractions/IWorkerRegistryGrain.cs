@@ -28,6 +28,10 @@ public interface IWorkerRegistryGrain : IGrainWithStringKey
     [Alias("Claim")]
     Task<IReadOnlyList<RegisteredWorker>> ClaimAsync(string jobId, int minimum, int maximum);
 
+    /// <summary>How many registered workers are free and were heard from within the liveness timeout (what a claim could get now).</summary>
+    [Alias("CountAvailable")]
+    Task<int> CountAvailableAsync();
+
     /// <summary>Frees the worker if <paramref name="jobId"/> still holds it.</summary>
     [Alias("Release")]
     Task ReleaseAsync(string workerId, string jobId);

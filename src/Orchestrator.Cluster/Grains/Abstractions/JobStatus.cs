@@ -37,6 +37,12 @@ public sealed record JobStatus
 
     [Id(12)] public DateTimeOffset UpdatedUtc { get; init; }
 
+    /// <summary>
+    /// Why a Pending or Recovering job has not formed yet, e.g. "waiting for workers: 1 free and live, needs at
+    /// least 2, since 13:20:05 UTC"; null otherwise.
+    /// </summary>
+    [Id(13)] public string? WaitingReason { get; init; }
+
     public string JobId => Spec.JobId;
 
     public bool IsTerminal => JobStateMachine.IsTerminal(State);

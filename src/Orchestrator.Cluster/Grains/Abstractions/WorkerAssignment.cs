@@ -16,6 +16,7 @@ public sealed record WorkerAssignment
     /// <summary>This worker's rank, 0..WorldSize-1; rank 0 owns checkpoints and reports completion.</summary>
     [Id(2)] public int Rank { get; init; }
 
+    /// <summary>Members of this formation; it differs from <see cref="JobWorldSize"/> after a loss or an admission.</summary>
     [Id(3)] public int WorldSize { get; init; }
 
     /// <summary>The gRPC endpoint of every member, indexed by rank (this worker's own included), i.e. the ring order.</summary>
@@ -36,4 +37,10 @@ public sealed record WorkerAssignment
 
     /// <summary>Checkpoint to load before training, when the catalog knows one (recoveries, or resume with a non-empty catalog).</summary>
     [Id(10)] public string? ResumeFromCheckpoint { get; init; }
+
+    /// <summary>
+    /// The job's <see cref="JobSpec.WorldSize"/>: the world its batch settings were written for, so the worker can keep
+    /// the global batch the job specified however many members this formation has.
+    /// </summary>
+    [Id(11)] public int JobWorldSize { get; init; }
 }

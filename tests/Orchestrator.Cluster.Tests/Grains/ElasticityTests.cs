@@ -1,0 +1,170 @@
+using Orchestrator.Cluster.Grains.Abstractions;
+using Orchestrator.Cluster.Tests.Support;
+
+namespace Orchestrator.Cluster.Tests.Grains;
+
+/// <summary>Jobs whose membership changes without a person: waiting for replacements, giving up, and admitting newcomers at a checkpoint.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class ElasticityTests(ClusterFixture fixture) : IAsyncLifetime
+{
+    private readonly string prefix = $"e{Guid.NewGuid():N}"[..9];
+    private readonly List<TestWorker> workers = [];
+
+    private IGrainFactory Grains => fixture.Grains;
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var worker in workers)
+        {
+            await worker.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Pending_job_shows_how_many_workers_it_waits_for_and_clears_the_reason_once_formed()
+    {
+        await Worker("a", 8001);
+        var spec = Spec(worldSize: 2);
+        var job = Grains.GetJob(spec.JobId);
+
+        var pending = await job.SubmitAsync(spec);
+
+        Assert.Equal(JobState.Pending, pending.State);
+        Assert.Matches(@"^waiting for workers: 1 free and live, needs at least 2, since \d\d:\d\d:\d\d UTC$", pending.WaitingReason);
+        Assert.Contains($"{pending.SubmittedUtc.UtcDateTime:HH:mm:ss} UTC", pending.WaitingReason);
+
+        await Worker("b", 8002);
+        var formed = await Eventually.MatchesAsync(job.GetStatusAsync, s => s.State == JobState.Forming, TimeSpan.FromSeconds(10), "job to form");
+        Assert.Null(formed.WaitingReason);
+    }
+
+    [Fact]
+    public async Task Recovering_job_without_enough_replacements_waits_with_a_reason_then_fails_naming_what_it_had_and_needed()
+    {
+        var (a, b) = (await Worker("a", 8101), await Worker("b", 8102));
+        var (_, job) = await RunningJobAsync(Spec(worldSize: 2) with { MaxRestarts = 3 }, a, b);
+
+        await b.StopHeartbeatsAsync();
+
+        var waiting = await Eventually.MatchesAsync(job.GetStatusAsync, s => s.State == JobState.Recovering && s.WaitingReason is not null,
+            ClusterFixture.LivenessTimeout * 4, "job to wait for a replacement");
+        Assert.StartsWith("waiting for workers: 1 free and live, needs at least 2, since ", waiting.WaitingReason);
+        Assert.Contains($"'{b.Id}' (rank 1) not heard from", waiting.FailureReason);
+
+        var failed = await Eventually.MatchesAsync(job.GetStatusAsync, s => s.State == JobState.Failed,
+            ClusterFixture.ReplacementTimeout * 4, "job to give up waiting");
+        Assert.Contains($"no replacement workers within {ClusterFixture.ReplacementTimeout.TotalSeconds:F0} s", failed.FailureReason);
+        Assert.Contains("the job had 2 workers, 1 free and live now, needs at least 2 (min_workers)", failed.FailureReason);
+        Assert.Null(failed.WaitingReason);
+        Assert.Equal([JobState.Running, JobState.Recovering, JobState.Failed], failed.History.TakeLast(3).Select(t => t.To));
+        Assert.True((await Grains.GetWorkerRegistry().ListAsync()).Single(w => w.WorkerId == a.Id).IsFree);
+    }
+
+    [Fact]
+    public async Task Recovering_job_reforms_when_a_replacement_registers_within_the_timeout()
+    {
+        var (a, b) = (await Worker("a", 8201), await Worker("b", 8202));
+        var (spec, job) = await RunningJobAsync(Spec(worldSize: 2) with { MaxRestarts = 1 }, a, b);
+        await job.ReportCheckpointAsync(a.Id, Checkpoint(20));
+        await b.StopHeartbeatsAsync();
+        await Eventually.MatchesAsync(job.GetStatusAsync, s => s.State == JobState.Recovering, ClusterFixture.LivenessTimeout * 4, "job to recover");
+
+        var c = await Worker("c", 8203);
+
+        var reformed = await Eventually.MatchesAsync(job.GetStatusAsync, s => s.State == JobState.Forming, TimeSpan.FromSeconds(10), "job to re-form");
+        Assert.Equal([a.Id, c.Id], reformed.Members.Select(m => m.WorkerId));
+        Assert.Equal(1, reformed.Attempt);
+        Assert.Null(reformed.WaitingReason);
+        Assert.Equal("/runs/tiny/step-20", (await c.WaitForAsync(WorkerDirectiveKind.Prepare, spec.JobId, attempt: 1)).Assignment!.ResumeFromCheckpoint);
+    }
+
+    [Fact]
+    public async Task Worker_registering_mid_run_is_admitted_at_the_next_checkpoint_without_using_a_restart()
+    {
+        var (a, b) = (await Worker("a", 8301), await Worker("b", 8302));
+        var spec = Spec(worldSize: 2) with { MaxWorkers = 3, MaxRestarts = 0 };
+        var (_, job) = await RunningJobAsync(spec, a, b);
+        var c = await Worker("c", 8303);
+        await Task.Delay(500);
+        Assert.Equal(JobState.Running, (await job.GetStatusAsync()).State);
+
+        // Rank 1 reporting a checkpoint is not a boundary the job acts on; rank 0's is.
+        await job.ReportCheckpointAsync(b.Id, Checkpoint(30));
+        Assert.Equal(JobState.Running, (await job.GetStatusAsync()).State);
+        await job.ReportCheckpointAsync(a.Id, Checkpoint(40));
+
+        var grown = await job.GetStatusAsync();
+        Assert.Equal(JobState.Forming, grown.State);
+        Assert.Equal(1, grown.Attempt);
+        Assert.Equal([a.Id, b.Id, c.Id], grown.Members.Select(m => m.WorkerId));
+        Assert.Equal([0, 1, 2], grown.Members.Select(m => m.Rank));
+        Assert.Equal($"attempt 1: admitting {c.Id} at checkpoint step 40 (world size 2 -> 3)", grown.History[^1].Reason);
+        Assert.Equal(JobState.Running, grown.History[^1].From);
+        foreach (var (worker, rank) in new[] { (a, 0), (b, 1), (c, 2) })
+        {
+            var assignment = (await worker.WaitForAsync(WorkerDirectiveKind.Prepare, spec.JobId, attempt: 1)).Assignment!;
+            Assert.Equal((rank, 3, 2), (assignment.Rank, assignment.WorldSize, assignment.JobWorldSize));
+            Assert.Equal("/runs/tiny/step-40", assignment.ResumeFromCheckpoint);
+            Assert.True(assignment.Resume);
+            Assert.Equal(["127.0.0.1:8301", "127.0.0.1:8302", "127.0.0.1:8303"], assignment.PeerEndpoints);
+        }
+
+        foreach (var worker in new[] { a, b, c })
+        {
+            await job.ConfirmReadyAsync(worker.Id, attempt: 1);
+        }
+
+        Assert.Equal(JobState.Running, (await job.GetStatusAsync()).State);
+        // Growth used no restart: with max_restarts 0 a failure now is final, but one recovery was never spent.
+        Assert.Equal(JobState.Failed, await job.ReportFailureAsync(c.Id, "disk full"));
+        Assert.DoesNotContain((await job.GetStatusAsync()).History, t => t.To == JobState.Recovering);
+    }
+
+    [Fact]
+    public async Task Job_at_its_max_workers_does_not_grow_and_free_workers_stay_free()
+    {
+        var (a, b) = (await Worker("a", 8401), await Worker("b", 8402));
+        var (_, job) = await RunningJobAsync(Spec(worldSize: 2), a, b);
+        var c = await Worker("c", 8403);
+
+        await job.ReportCheckpointAsync(a.Id, Checkpoint(10));
+
+        var status = await job.GetStatusAsync();
+        Assert.Equal((JobState.Running, 0, 2), (status.State, status.Attempt, status.Members.Count));
+        Assert.True((await Grains.GetWorkerRegistry().ListAsync()).Single(w => w.WorkerId == c.Id).IsFree);
+    }
+
+    private async Task<TestWorker> Worker(string name, int port)
+    {
+        var worker = await TestWorker.StartAsync(Grains, $"{prefix}-{name}", port);
+        workers.Add(worker);
+        return worker;
+    }
+
+    private static JobSpec Spec(int worldSize) => new()
+    {
+        JobId = $"job-{Guid.NewGuid():N}"[..16],
+        DataDir = "/data/tiny",
+        RunDir = "/runs/tiny",
+        ConfigJson = "{}",
+        WorldSize = worldSize,
+    };
+
+    private static CheckpointRecord Checkpoint(long step) =>
+        new() { Step = step, Path = $"/runs/tiny/step-{step}", Sha256 = new string('a', 64) };
+
+    private async Task<(JobSpec Spec, ITrainingJobGrain Job)> RunningJobAsync(JobSpec spec, params TestWorker[] members)
+    {
+        var job = Grains.GetJob(spec.JobId);
+        Assert.Equal(JobState.Forming, (await job.SubmitAsync(spec)).State);
+        foreach (var member in members)
+        {
+            await job.ConfirmReadyAsync(member.Id, attempt: 0);
+        }
+
+        Assert.Equal(JobState.Running, (await job.GetStatusAsync()).State);
+        return (spec, job);
+    }
+}
