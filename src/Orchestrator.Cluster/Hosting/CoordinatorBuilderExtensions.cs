@@ -19,7 +19,8 @@ namespace Orchestrator.Cluster.Hosting;
 public static class CoordinatorBuilderExtensions
 {
     /// <summary>
-    /// Options (validated now and at start), Kestrel endpoints, the Orleans silo with its clustering and storage,
+    /// Options (validated now and at start), Kestrel endpoints, the Orleans silo with its clustering and storage (both
+    /// the control port and the silo behind mutual TLS when <see cref="SecurityOptions.Tls"/> is set),
     /// the gRPC control API, the health check and the shared telemetry with the job and worker gauges.
     /// </summary>
     public static WebApplicationBuilder AddOrchestratorCoordinator(this WebApplicationBuilder builder)
@@ -27,10 +28,19 @@ public static class CoordinatorBuilderExtensions
         var coordinator = builder.AddValidatedOptions<CoordinatorOptions, CoordinatorOptionsValidator>(CoordinatorOptions.SectionName);
         var redis = builder.AddValidatedOptions<RedisOptions, RedisOptionsValidator>(RedisOptions.SectionName);
         var security = builder.AddValidatedOptions<SecurityOptions, SecurityOptionsValidator>(SecurityOptions.SectionName);
+        var tls = security.Tls.IsEnabled ? security.Tls.Load() : null;
+        // A factory registration, so the host disposes the certificate with itself.
+        if (tls is not null) builder.Services.AddSingleton(_ => tls);
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.Listen(coordinator.BindAddress, coordinator.ControlPort, listen => listen.Protocols = HttpProtocols.Http2);
+            kestrel.Listen(coordinator.BindAddress, coordinator.ControlPort, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                if (tls is not null)
+                    listen.UseMutualTls(tls, listen.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger<ControlService>(),
+                        "The coordinator's control API");
+            });
             kestrel.Listen(coordinator.BindAddress, coordinator.HealthPort, listen => listen.Protocols = HttpProtocols.Http1);
         });
 
@@ -52,6 +62,7 @@ public static class CoordinatorBuilderExtensions
                 silo.UseDevelopmentClustering(new System.Net.IPEndPoint(coordinator.EndpointAddress, coordinator.SiloPort));
             }
 
+            if (tls is not null) silo.UseMutualTls(tls);
             silo.AddOrchestratorGrains();
             silo.AddOrchestratorStorage(redis, coordinator);
         });

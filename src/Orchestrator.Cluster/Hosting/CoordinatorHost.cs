@@ -22,12 +22,16 @@ public sealed class CoordinatorHost : IAsyncDisposable
     {
         this.app = app;
         Options = app.Services.GetRequiredService<IOptions<CoordinatorOptions>>().Value;
+        UsesTls = app.Services.GetRequiredService<IOptions<SecurityOptions>>().Value.Tls.IsEnabled;
     }
 
     public CoordinatorOptions Options { get; }
 
-    /// <summary>What <c>ControlClient.Connect</c> takes, e.g. http://127.0.0.1:5050.</summary>
-    public Uri ControlAddress => new($"http://{Display(Options.EndpointAddress)}:{Options.ControlPort}");
+    /// <summary>Whether the control API, silo and gateway require mutual TLS (<see cref="SecurityOptions.Tls"/>).</summary>
+    public bool UsesTls { get; }
+
+    /// <summary>What <c>ControlClient.Connect</c> takes, e.g. http://127.0.0.1:5050 (https with mutual TLS).</summary>
+    public Uri ControlAddress => new($"{(UsesTls ? "https" : "http")}://{Display(Options.EndpointAddress)}:{Options.ControlPort}");
 
     /// <summary>Plain HTTP/1.1 health endpoint, e.g. http://127.0.0.1:5051/healthz.</summary>
     public Uri HealthAddress => new($"http://{Display(Options.EndpointAddress)}:{Options.HealthPort}/healthz");
