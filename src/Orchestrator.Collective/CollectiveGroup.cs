@@ -161,7 +161,7 @@ public sealed class CollectiveGroup : IAsyncDisposable
     }
 
     /// <summary>Serves the right neighbour's Exchange call: streams this rank's chunks until the group closes.</summary>
-    internal Task ServeRightNeighbourAsync(IServerStreamWriter<Chunk> stream, ServerCallContext context)
+    internal Task ServeRightNeighbourAsync(IServerStreamWriter<OutgoingChunk> stream, ServerCallContext context)
     {
         CollectiveLog.OutgoingLinkOpened(_logger, GroupId, Membership.RightRank);
         return _outgoing.ServeAsync(stream, context);

@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-using Google.Protobuf;
 using Orchestrator.Collective.Errors;
 using Orchestrator.Collective.Protos;
 using Orchestrator.Collective.Transport;
@@ -16,7 +15,7 @@ internal sealed class OperationContext(
     ulong operation,
     OperationKind kind,
     long elements,
-    ChannelReader<Chunk> incoming,
+    ChannelReader<ReceivedChunk> incoming,
     CancellationToken deadline)
 {
     public int Rank => group.Rank;
@@ -38,37 +37,57 @@ internal sealed class OperationContext(
 
     /// <summary>
     /// Awaits the next chunk, which must belong to <paramref name="step"/> and start at <paramref name="offset"/>,
-    /// ending at or before <paramref name="end"/>. Returns it with its element count.
+    /// ending at or before <paramref name="end"/>. Returns it with its element count; the caller releases or
+    /// forwards it.
     /// </summary>
-    public async ValueTask<(Chunk Chunk, int Count)> ReceiveAsync(int step, long offset, long end)
+    public async ValueTask<(ReceivedChunk Chunk, int Count)> ReceiveAsync(int step, long offset, long end)
     {
         WaitingOnRight = false;
-        var chunk = await incoming.ReadAsync(deadline).ConfigureAwait(false);
+        var received = await incoming.ReadAsync(deadline).ConfigureAwait(false);
+        int count;
+        try
+        {
+            count = Check(received.Header, received.Length, step, offset, end);
+        }
+        catch
+        {
+            received.Release();
+            throw;
+        }
+
+        group.RecordReceived(received.Length);
+        return (received, count);
+    }
+
+    // The element count, after checking the header against this rank's view of the operation.
+    private int Check(in ChunkHeader chunk, int payload, int step, long offset, long end)
+    {
         var left = group.Membership.LeftRank;
         if (chunk.Kind != kind || (long)chunk.OperationElements != elements)
             throw Mismatch($"rank {left} sent data of {Describe(chunk.Kind)} over {chunk.OperationElements} elements " +
                            $"but this rank ({Rank}) is running {Describe(kind)} over {elements} elements");
         var elementBytes = AcceptsEncoding(chunk.Encoding) ? ElementBytes(chunk.Encoding) : 0;
-        var payload = chunk.Payload.Length;
         if (chunk.Step != step || (long)chunk.Offset != offset || elementBytes == 0 || payload == 0 || payload % elementBytes != 0
             || (long)chunk.Offset + payload / elementBytes > end)
             throw Mismatch($"rank {left} sent step {chunk.Step}, elements {chunk.Offset}.. ({payload} bytes of {chunk.Encoding}) " +
                            $"where this rank expected step {step}, elements {offset}..{end}");
-        group.RecordReceived(payload);
-        return (chunk, payload / elementBytes);
+        return payload / elementBytes;
     }
 
-    public void Send(int step, long offset, Encoding encoding, ByteString payload, byte[]? pooled = null) =>
-        link.Send(new Chunk
-        {
-            Operation = operation,
-            Kind = kind,
-            OperationElements = (ulong)elements,
-            Step = (uint)step,
-            Offset = (ulong)offset,
-            Encoding = encoding,
-            Payload = payload,
-        }, pooled);
+    /// <summary>Queues a run of the caller's buffer, read (and encoded) only when it is written.</summary>
+    public void Send(int step, long offset, Encoding encoding, ReadOnlyMemory<float> run) =>
+        link.Send(OutgoingChunk.FromFloats(Header(step, offset, encoding), run));
+
+    /// <summary>Queues bytes already in wire form.</summary>
+    public void Send(int step, long offset, Encoding encoding, ReadOnlyMemory<byte> payload) =>
+        link.Send(OutgoingChunk.FromBytes(Header(step, offset, encoding), payload));
+
+    /// <summary>Passes a received chunk on to the right neighbour as the next step, unchanged.</summary>
+    public void Forward(int step, ReceivedChunk received) =>
+        link.Send(OutgoingChunk.Forward(Header(step, (long)received.Header.Offset, received.Header.Encoding), received));
+
+    private ChunkHeader Header(int step, long offset, Encoding encoding) =>
+        new(operation, kind, (ulong)elements, (uint)step, (ulong)offset, encoding);
 
     /// <summary>Waits until every chunk of this operation is written, so the caller's buffer may be reused.</summary>
     public async Task FlushAsync()

@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using Google.Protobuf;
 using Orchestrator.Collective.Protos;
 
 namespace Orchestrator.Collective;
@@ -25,9 +24,11 @@ internal static class RingAllGather
             while (position < end)
             {
                 var (received, count) = await op.ReceiveAsync(step, position, end).ConfigureAwait(false);
-                MemoryMarshal.Cast<byte, double>(received.Payload.Span).CopyTo(block.AsSpan((int)(position - start), count));
+                MemoryMarshal.Cast<byte, double>(received.Payload).CopyTo(block.AsSpan((int)(position - start), count));
                 if (step < n - 2)
-                    op.Send(step + 1, position, Encoding.Float64, received.Payload);
+                    op.Forward(step + 1, received);
+                else
+                    received.Release();
                 position += count;
             }
 
@@ -52,8 +53,8 @@ internal static class RingAllGather
         for (var offset = 0; offset < values.Length; offset += frameElements)
         {
             var count = Math.Min(frameElements, values.Length - offset);
-            var bytes = MemoryMarshal.AsBytes(values.AsSpan(offset, count));
-            op.Send(step, start + offset, Encoding.Float64, ByteString.CopyFrom(bytes));
+            var bytes = MemoryMarshal.AsBytes(values.AsSpan(offset, count)).ToArray(); // a few control values
+            op.Send(step, start + offset, Encoding.Float64, bytes.AsMemory());
         }
     }
 }

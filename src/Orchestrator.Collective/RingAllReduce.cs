@@ -1,6 +1,4 @@
-using System.Buffers;
 using System.Runtime.InteropServices;
-using Google.Protobuf;
 using Orchestrator.Collective.Numerics;
 using Orchestrator.Collective.Protos;
 using Orchestrator.Collective.Transport;
@@ -15,9 +13,9 @@ namespace Orchestrator.Collective;
 /// </summary>
 /// <remarks>
 /// Every element is reduced along exactly one path and then copied, so all ranks end with bit-identical results
-/// (with bf16 the owner rounds its own copy to what it sends). Chunks sent from the caller's buffer are wrapped,
-/// not copied; that is safe because each such run is only overwritten by data that causally depends on it having
-/// arrived, and the final flush covers the rest.
+/// (with bf16 the owner rounds its own copy to what it sends). Runs sent from the caller's buffer are read only
+/// when serialised (see <see cref="OutgoingChunk"/>); that is safe because each such run is only overwritten by
+/// data that causally depends on it having arrived, and the final flush covers the rest.
 /// </remarks>
 internal static class RingAllReduce
 {
@@ -25,7 +23,8 @@ internal static class RingAllReduce
     {
         int n = op.WorldSize, rank = op.Rank;
         var layout = new ChunkLayout(buffer.Length, n);
-        SendRun(op, buffer, 0, (int)layout.Start(rank), (int)layout.End(rank), bf16, frameElements);
+        var encoding = bf16 ? Encoding.Bfloat16 : Encoding.Float32;
+        SendRun(op, buffer, 0, (int)layout.Start(rank), (int)layout.End(rank), encoding, frameElements);
         var lastReduceStep = n - 2;
         var lastStep = 2 * (n - 1) - 1;
         for (var step = 0; step <= lastStep; step++)
@@ -39,15 +38,18 @@ internal static class RingAllReduce
                 if (step <= lastReduceStep)
                 {
                     Fold(run.Span, received, reduce);
+                    received.Release();
                     if (step == lastReduceStep)
                         Finish(run.Span, reduce, n, bf16);
-                    SendRun(op, buffer, step + 1, (int)position, (int)position + count, bf16, count);
+                    SendRun(op, buffer, step + 1, (int)position, (int)position + count, encoding, count);
                 }
                 else
                 {
                     Store(run.Span, received);
                     if (step < lastStep)
-                        op.Send(step + 1, position, received.Encoding, received.Payload);
+                        op.Forward(step + 1, received);
+                    else
+                        received.Release();
                 }
 
                 position += count;
@@ -57,29 +59,16 @@ internal static class RingAllReduce
         await op.FlushAsync().ConfigureAwait(false);
     }
 
-    private static void SendRun(OperationContext op, Memory<float> buffer, int step, int start, int end, bool bf16, int frameElements)
+    private static void SendRun(OperationContext op, Memory<float> buffer, int step, int start, int end, Encoding encoding, int frameElements)
     {
         for (var offset = start; offset < end; offset += frameElements)
-        {
-            var count = Math.Min(frameElements, end - offset);
-            var run = buffer.Slice(offset, count);
-            if (bf16)
-            {
-                var pooled = ArrayPool<byte>.Shared.Rent(count * sizeof(ushort));
-                BFloat16.Encode(run.Span, MemoryMarshal.Cast<byte, ushort>(pooled.AsSpan(0, count * sizeof(ushort))));
-                op.Send(step, offset, Encoding.Bfloat16, UnsafeByteOperations.UnsafeWrap(pooled.AsMemory(0, count * sizeof(ushort))), pooled);
-            }
-            else
-            {
-                op.Send(step, offset, Encoding.Float32, UnsafeByteOperations.UnsafeWrap(new FloatByteMemory(run).Memory));
-            }
-        }
+            op.Send(step, offset, encoding, buffer.Slice(offset, Math.Min(frameElements, end - offset)));
     }
 
-    private static void Fold(Span<float> run, Chunk received, ReduceOp reduce)
+    private static void Fold(Span<float> run, ReceivedChunk received, ReduceOp reduce)
     {
-        var payload = received.Payload.Span;
-        if (received.Encoding == Encoding.Bfloat16)
+        var payload = received.Payload;
+        if (received.Header.Encoding == Encoding.Bfloat16)
             Reduction.AccumulateBf16(run, MemoryMarshal.Cast<byte, ushort>(payload), reduce);
         else
             Reduction.Accumulate(run, MemoryMarshal.Cast<byte, float>(payload), reduce);
@@ -94,10 +83,10 @@ internal static class RingAllReduce
             BFloat16.RoundInPlace(run);
     }
 
-    private static void Store(Span<float> run, Chunk received)
+    private static void Store(Span<float> run, ReceivedChunk received)
     {
-        var payload = received.Payload.Span;
-        if (received.Encoding == Encoding.Bfloat16)
+        var payload = received.Payload;
+        if (received.Header.Encoding == Encoding.Bfloat16)
             BFloat16.Decode(MemoryMarshal.Cast<byte, ushort>(payload), run);
         else
             MemoryMarshal.Cast<byte, float>(payload).CopyTo(run);

@@ -8,20 +8,23 @@ namespace AllReduceBench;
 /// <summary>
 /// Launches N worker processes on loopback per world size, hands them the ring, and turns their timings into
 /// algorithm bandwidth (bytes / time) and bus bandwidth (algbw × 2(N−1)/N, what each link carries), compared with
-/// the single-stream TCP throughput iperf3 measured on the same loopback.
+/// the single-stream TCP throughput iperf3 measured on the same loopback and with the best one bare gRPC stream of
+/// the chunk size reaches (<see cref="StreamCeiling"/>). CPU seconds per GB carried (all processes, per byte that
+/// crosses a link) tell the cost of a byte apart from the machine's load, which swings wall-clock numbers here.
 /// </summary>
 internal static class Coordinator
 {
     public static async Task<int> RunAsync(string[] args)
     {
         var settings = BenchSettings.Parse(args);
-        var iperfGbps = ReadIperf(Option(args, "--iperf-json"));
+        var iperf = ReadIperf(Option(args, "--iperf-json"));
         var markdownPath = Option(args, "--markdown");
+        var ceiling = await RunCeilingAsync(settings);
         var rows = new List<Row>();
         foreach (var world in settings.WorldSizes)
             rows.AddRange(await RunRingAsync(world, settings));
 
-        var table = Format(rows, iperfGbps, settings);
+        var table = Format(rows, iperf, ceiling, settings);
         Console.WriteLine(table);
         if (markdownPath is not null)
             await File.WriteAllTextAsync(markdownPath, table);
@@ -46,7 +49,8 @@ internal static class Coordinator
                 var bytes = long.Parse(results[0][0], CultureInfo.InvariantCulture);
                 var iterations = int.Parse(results[0][1], CultureInfo.InvariantCulture);
                 var slowest = results.Max(r => double.Parse(r[2], CultureInfo.InvariantCulture));
-                rows.Add(new Row(world, bytes, iterations, slowest / iterations));
+                var cpu = results.Sum(r => double.Parse(r[3], CultureInfo.InvariantCulture));
+                rows.Add(new Row(world, bytes, iterations, slowest / iterations, cpu / iterations));
                 Console.Error.WriteLine($"world {world}, {bytes >> 20} MiB: {slowest / iterations * 1e3:F1} ms per all-reduce");
             }
 
@@ -66,7 +70,48 @@ internal static class Coordinator
         }
     }
 
-    private static Process Launch(int rank, BenchSettings settings)
+    private static async Task<Ceiling> RunCeilingAsync(BenchSettings settings)
+    {
+        using var server = Launch(["stream-server"]);
+        try
+        {
+            var endpoint = (await ExpectAsync(server, "ENDPOINT"))[0];
+            using var client = Launch(["stream-client", endpoint, settings.ChunkBytes.ToString(CultureInfo.InvariantCulture),
+                settings.Seconds.ToString(CultureInfo.InvariantCulture)]);
+            await ExpectAsync(client, "START");
+            var cpu = CpuSeconds(server) + CpuSeconds(client);
+            var end = await ExpectAsync(client, "END");
+            cpu = CpuSeconds(server) + CpuSeconds(client) - cpu;
+            await client.WaitForExitAsync();
+            var bytes = double.Parse(end[0], CultureInfo.InvariantCulture);
+            var seconds = double.Parse(end[1], CultureInfo.InvariantCulture);
+            Console.Error.WriteLine($"bare gRPC stream, {settings.ChunkBytes >> 10} KiB messages: {bytes / seconds / 1e9:F3} GB/s");
+            return new Ceiling(bytes / seconds / 1e9, cpu / (bytes / 1e9));
+        }
+        finally
+        {
+            server.StandardInput.Close();
+            try
+            {
+                await server.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            }
+            catch (TimeoutException)
+            {
+                server.Kill();
+            }
+        }
+    }
+
+    private static double CpuSeconds(Process process)
+    {
+        process.Refresh();
+        return process.TotalProcessorTime.TotalSeconds;
+    }
+
+    private static Process Launch(int rank, BenchSettings settings) =>
+        Launch(["worker", rank.ToString(CultureInfo.InvariantCulture), .. settings.ToArgs()]);
+
+    private static Process Launch(string[] arguments)
     {
         var start = new ProcessStartInfo
         {
@@ -80,11 +125,9 @@ internal static class Coordinator
         start.Environment["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0";
         if (Path.GetFileNameWithoutExtension(start.FileName) == "dotnet")
             start.ArgumentList.Add(typeof(Coordinator).Assembly.Location);
-        start.ArgumentList.Add("worker");
-        start.ArgumentList.Add(rank.ToString(CultureInfo.InvariantCulture));
-        foreach (var arg in settings.ToArgs())
+        foreach (var arg in arguments)
             start.ArgumentList.Add(arg);
-        return Process.Start(start) ?? throw new InvalidOperationException($"Could not start worker {rank}.");
+        return Process.Start(start) ?? throw new InvalidOperationException($"Could not start '{arguments[0]}'.");
     }
 
     private static async Task<string[]> ExpectAsync(Process worker, string tag)
@@ -98,12 +141,19 @@ internal static class Coordinator
         }
     }
 
-    private static double? ReadIperf(string? path)
+    // iperf3's throughput, and its CPU seconds per GB (client + server; iperf3 reports each as % of one core).
+    private static Iperf? ReadIperf(string? path)
     {
         if (path is null)
             return null;
         using var json = JsonDocument.Parse(File.ReadAllText(path));
-        return json.RootElement.GetProperty("end").GetProperty("sum_received").GetProperty("bits_per_second").GetDouble() / 1e9;
+        var end = json.RootElement.GetProperty("end");
+        var received = end.GetProperty("sum_received");
+        var cpu = end.GetProperty("cpu_utilization_percent");
+        var cpuSeconds = (cpu.GetProperty("host_total").GetDouble() + cpu.GetProperty("remote_total").GetDouble()) / 100
+                         * received.GetProperty("seconds").GetDouble();
+        return new Iperf(received.GetProperty("bits_per_second").GetDouble() / 1e9,
+            cpuSeconds / (received.GetProperty("bytes").GetDouble() / 1e9));
     }
 
     private static string? Option(string[] args, string name)
@@ -112,26 +162,36 @@ internal static class Coordinator
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 
-    private static string Format(List<Row> rows, double? iperfGbps, BenchSettings settings)
+    private static string Format(List<Row> rows, Iperf? iperf, Ceiling ceiling, BenchSettings settings)
     {
+        string Ratio(double gbPerSecond) => iperf is { } i ? (gbPerSecond * 8 / i.Gbps).ToString("F2", CultureInfo.InvariantCulture) : "n/a";
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture,
-            $"iperf3 loopback, one TCP stream: {(iperfGbps is { } g ? $"{g:F2} Gbit/s ({g / 8:F2} GB/s)" : "not measured")}; " +
+            $"iperf3 loopback, one TCP stream: {(iperf is { } g ? $"{g.Gbps:F2} Gbit/s ({g.Gbps / 8:F2} GB/s), {g.CpuSecondsPerGb:F2} CPU s/GB" : "not measured")}; " +
             $"chunk {settings.ChunkBytes >> 10} KiB; payload {(settings.Bf16 ? "bf16" : "float32")}");
+        text.AppendLine(CultureInfo.InvariantCulture,
+            $"bare gRPC stream ceiling (one server stream, two processes, {settings.ChunkBytes >> 10} KiB messages): " +
+            $"{ceiling.GbPerSecond:F3} GB/s = {Ratio(ceiling.GbPerSecond)} of iperf3, {ceiling.CpuSecondsPerGb:F2} CPU s/GB");
         text.AppendLine();
-        text.AppendLine("| workers | size | iterations | time per all-reduce | algbw | busbw | busbw / iperf3 |");
-        text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|");
+        text.AppendLine("| workers | size | iterations | time per all-reduce | algbw | busbw | busbw / iperf3 | busbw / bare stream | CPU s per GB carried |");
+        text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var row in rows)
         {
             var algbw = row.Bytes / row.Seconds / 1e9;
             var busbw = algbw * 2 * (row.World - 1) / row.World;
-            var ratio = iperfGbps is { } gbps ? (busbw * 8 / gbps).ToString("F2", CultureInfo.InvariantCulture) : "n/a";
+            // Every one of the N links carries busbw bytes per all-reduce-second.
+            var cpuPerGb = row.CpuSeconds / (row.Bytes * 2.0 * (row.World - 1) / 1e9);
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {row.World} | {row.Bytes >> 20} MiB | {row.Iterations} | {row.Seconds * 1e3:F1} ms | {algbw:F3} GB/s | {busbw:F3} GB/s | {ratio} |");
+                $"| {row.World} | {row.Bytes >> 20} MiB | {row.Iterations} | {row.Seconds * 1e3:F1} ms | {algbw:F3} GB/s | {busbw:F3} GB/s | " +
+                $"{Ratio(busbw)} | {busbw / ceiling.GbPerSecond:F2} | {cpuPerGb:F2} |");
         }
 
         return text.ToString();
     }
 
-    private sealed record Row(int World, long Bytes, int Iterations, double Seconds);
+    private sealed record Row(int World, long Bytes, int Iterations, double Seconds, double CpuSeconds);
+
+    private sealed record Iperf(double Gbps, double CpuSecondsPerGb);
+
+    private sealed record Ceiling(double GbPerSecond, double CpuSecondsPerGb);
 }

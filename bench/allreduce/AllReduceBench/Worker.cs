@@ -8,7 +8,7 @@ namespace AllReduceBench;
 /// <summary>
 /// One rank: starts its collective server, tells the coordinator its endpoint, joins the ring it is handed, then
 /// for each size checks one all-reduce for correctness and times as many as fit in the time budget.
-/// Protocol on stdout: "ENDPOINT uri", then "RESULT bytes iterations seconds" per size, then "DONE".
+/// Protocol on stdout: "ENDPOINT uri", then "RESULT bytes iterations seconds cpu-seconds" per size, then "DONE".
 /// </summary>
 internal static class Worker
 {
@@ -41,11 +41,15 @@ internal static class Worker
             var votes = await group.SumAsync([probe.Elapsed.TotalSeconds], CancellationToken.None);
             var iterations = (int)Math.Clamp(settings.Seconds / Math.Max(votes[0] / group.WorldSize, 1e-4), 3, 200);
 
+            using var self = Process.GetCurrentProcess();
+            var cpu = self.TotalProcessorTime;
             var clock = Stopwatch.StartNew();
             for (var i = 0; i < iterations; i++)
                 await group.AllReduceAsync(buffer, ReduceOp.Average, CancellationToken.None);
             var elapsed = clock.Elapsed.TotalSeconds;
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT {buffer.Length * 4L} {iterations} {elapsed}"));
+            self.Refresh();
+            var cpuSeconds = (self.TotalProcessorTime - cpu).TotalSeconds;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT {buffer.Length * 4L} {iterations} {elapsed} {cpuSeconds}"));
             await group.SumAsync([0.0], CancellationToken.None); // barrier before the next size
         }
 

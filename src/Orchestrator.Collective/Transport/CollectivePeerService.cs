@@ -10,7 +10,7 @@ namespace Orchestrator.Collective.Transport;
 /// order) and streams the addressed local group's outgoing chunks to the right neighbour that called.
 /// </summary>
 internal sealed class CollectivePeerService(CollectiveNode node, ILogger<CollectivePeerService> logger)
-    : CollectivePeer.CollectivePeerBase
+    : CollectivePeerBinding
 {
     public override Task<HandshakeReply> Handshake(HandshakeRequest request, ServerCallContext context)
     {
@@ -27,7 +27,7 @@ internal sealed class CollectivePeerService(CollectiveNode node, ILogger<Collect
         });
     }
 
-    public override Task Exchange(ExchangeOpen request, IServerStreamWriter<Chunk> responseStream, ServerCallContext context)
+    public override Task Exchange(ExchangeOpen request, IServerStreamWriter<OutgoingChunk> responseStream, ServerCallContext context)
     {
         var group = Find(request.ProtocolVersion, request.GroupId, request.SenderRank, request.ReceiverRank);
         CheckReceiver(group, request.ReceiverRank);

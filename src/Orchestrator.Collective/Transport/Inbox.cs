@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
-using Orchestrator.Collective.Protos;
 
 namespace Orchestrator.Collective.Transport;
 
@@ -12,12 +11,12 @@ internal sealed class Inbox
 {
     private static readonly UnboundedChannelOptions QueueOptions = new() { SingleReader = true, SingleWriter = false };
 
-    private readonly ConcurrentDictionary<ulong, Channel<Chunk>> _operations = new();
+    private readonly ConcurrentDictionary<ulong, Channel<ReceivedChunk>> _operations = new();
     private Exception? _failure;
 
-    public ChannelReader<Chunk> Open(ulong operation) => Queue(operation).Reader;
+    public ChannelReader<ReceivedChunk> Open(ulong operation) => Queue(operation).Reader;
 
-    public void Deliver(Chunk chunk) => Queue(chunk.Operation).Writer.TryWrite(chunk);
+    public void Deliver(ReceivedChunk chunk) => Queue(chunk.Header.Operation).Writer.TryWrite(chunk);
 
     public void Close(ulong operation) => _operations.TryRemove(operation, out _);
 
@@ -29,9 +28,9 @@ internal sealed class Inbox
             queue.Writer.TryComplete(failure);
     }
 
-    private Channel<Chunk> Queue(ulong operation)
+    private Channel<ReceivedChunk> Queue(ulong operation)
     {
-        var queue = _operations.GetOrAdd(operation, static _ => Channel.CreateUnbounded<Chunk>(QueueOptions));
+        var queue = _operations.GetOrAdd(operation, static _ => Channel.CreateUnbounded<ReceivedChunk>(QueueOptions));
         if (Volatile.Read(ref _failure) is { } failure)
             queue.Writer.TryComplete(failure);
         return queue;

@@ -15,14 +15,14 @@ internal sealed class IncomingLink : IAsyncDisposable
 {
     private readonly RingMembership _membership;
     private readonly GrpcChannel _channel;
-    private readonly AsyncServerStreamingCall<Chunk> _call;
+    private readonly AsyncServerStreamingCall<ReceivedChunk> _call;
     private readonly CancellationTokenSource _abort;
     private readonly Inbox _inbox;
     private readonly Action<CollectiveException> _onFailure;
     private readonly Task _reader;
     private volatile bool _closing;
 
-    private IncomingLink(RingMembership membership, GrpcChannel channel, AsyncServerStreamingCall<Chunk> call,
+    private IncomingLink(RingMembership membership, GrpcChannel channel, AsyncServerStreamingCall<ReceivedChunk> call,
         CancellationTokenSource abort, Inbox inbox, Action<CollectiveException> onFailure)
     {
         _membership = membership;
@@ -48,13 +48,14 @@ internal sealed class IncomingLink : IAsyncDisposable
             var client = new CollectivePeer.CollectivePeerClient(channel);
             await PeerHandshake.RunAsync(client, membership, options, loggerFactory.CreateLogger<IncomingLink>(), cancellationToken)
                 .ConfigureAwait(false);
-            var call = client.Exchange(new ExchangeOpen
-            {
-                ProtocolVersion = PeerHandshake.CurrentVersion,
-                GroupId = membership.GroupId,
-                SenderRank = membership.LeftRank,
-                ReceiverRank = membership.Rank,
-            }, cancellationToken: abort.Token);
+            var call = channel.CreateCallInvoker().AsyncServerStreamingCall(CollectivePeerBinding.ReceiveExchange, null,
+                new CallOptions(cancellationToken: abort.Token), new ExchangeOpen
+                {
+                    ProtocolVersion = PeerHandshake.CurrentVersion,
+                    GroupId = membership.GroupId,
+                    SenderRank = membership.LeftRank,
+                    ReceiverRank = membership.Rank,
+                });
             try
             {
                 await call.ResponseHeadersAsync.WaitAsync(options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
@@ -108,7 +109,8 @@ internal sealed class IncomingLink : IAsyncDisposable
             if (!_closing)
                 _onFailure(Failure($"it closed the ring link after {chunks} chunks", null));
         }
-        catch (Exception ex) when (ex is RpcException or IOException or OperationCanceledException or InvalidOperationException)
+        catch (Exception ex) when (ex is RpcException or IOException or OperationCanceledException or InvalidOperationException
+                                       or InvalidDataException)
         {
             if (!_closing)
                 _onFailure(Failure(ex is RpcException rpc ? $"{rpc.StatusCode}: {rpc.Status.Detail}" : ex.Message, ex));

@@ -1,8 +1,6 @@
-using System.Buffers;
 using System.Threading.Channels;
 using Grpc.Core;
 using Orchestrator.Collective.Errors;
-using Orchestrator.Collective.Protos;
 using Orchestrator.Collective.Telemetry;
 
 namespace Orchestrator.Collective.Transport;
@@ -10,7 +8,7 @@ namespace Orchestrator.Collective.Transport;
 /// <summary>
 /// The ring link to the right neighbour, served from this rank's gRPC server: the neighbour calls Exchange and
 /// <see cref="ServeAsync"/> streams it every chunk operations enqueue, in order (gRPC allows one write at a time),
-/// returning pooled payload buffers once written. A neighbour that goes away is reported once, as a
+/// releasing forwarded payloads once written. A neighbour that goes away is reported once, as a
 /// <see cref="PeerFailedException"/> naming it.
 /// </summary>
 internal sealed class OutgoingLink
@@ -44,18 +42,18 @@ internal sealed class OutgoingLink
     /// <summary>Completes when the right neighbour has connected to receive.</summary>
     public Task Attached => _attached.Task;
 
-    /// <summary>Queues a chunk; <paramref name="pooled"/>, when given, goes back to the shared pool once written.</summary>
-    public void Send(Chunk chunk, byte[]? pooled)
+    /// <summary>Queues a chunk; it is released once written or dropped.</summary>
+    public void Send(OutgoingChunk chunk)
     {
-        if (!_queue.Writer.TryWrite(new Outgoing(chunk, pooled, null)) && pooled is not null)
-            ArrayPool<byte>.Shared.Return(pooled);
+        if (!_queue.Writer.TryWrite(new Outgoing(chunk, null)))
+            chunk.Release();
     }
 
     /// <summary>Completes when everything queued so far is written, so the caller may reuse its buffers.</summary>
     public Task FlushAsync()
     {
         var flushed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_queue.Writer.TryWrite(new Outgoing(null, null, flushed)))
+        if (!_queue.Writer.TryWrite(new Outgoing(null, flushed)))
             return Task.FromException(_failure ?? Failure("the link is closed", null));
         return flushed.Task;
     }
@@ -64,7 +62,7 @@ internal sealed class OutgoingLink
     /// Runs for the lifetime of the right neighbour's Exchange call: writes queued chunks until this rank closes
     /// the link (the call then ends normally) or the neighbour goes away.
     /// </summary>
-    public async Task ServeAsync(IServerStreamWriter<Chunk> stream, ServerCallContext context)
+    public async Task ServeAsync(IServerStreamWriter<OutgoingChunk> stream, ServerCallContext context)
     {
         if (Interlocked.Exchange(ref _attachments, 1) == 1)
             throw PeerHandshake.Refuse($"Rank {_membership.Rank} of group '{_membership.GroupId}' already streams to rank " +
@@ -86,16 +84,15 @@ internal sealed class OutgoingLink
                         if (item.Chunk is { } chunk)
                         {
                             await stream.WriteAsync(chunk, context.CancellationToken).ConfigureAwait(false);
-                            _statistics.RecordSent(chunk.Payload.Length, chunk.CalculateSize());
-                            _metrics.RecordSent(chunk.Payload.Length);
+                            _statistics.RecordSent(chunk.PayloadBytes, ChunkWire.MessageBytes(chunk));
+                            _metrics.RecordSent(chunk.PayloadBytes);
                         }
 
                         item.Flushed?.TrySetResult();
                     }
                     finally
                     {
-                        if (item.Pooled is not null)
-                            ArrayPool<byte>.Shared.Return(item.Pooled);
+                        item.Chunk?.Release();
                     }
                 }
             }
@@ -136,7 +133,7 @@ internal sealed class OutgoingLink
             _onFailure(failure);
     }
 
-    // Fails what will never be written: flush waiters learn why, pooled buffers go back.
+    // Fails what will never be written: flush waiters learn why, forwarded payloads go back to the pool.
     private void Drain(PeerFailedException failure)
     {
         lock (_drainGate)
@@ -144,8 +141,7 @@ internal sealed class OutgoingLink
             while (_queue.Reader.TryRead(out var item))
             {
                 item.Flushed?.TrySetException(failure);
-                if (item.Pooled is not null)
-                    ArrayPool<byte>.Shared.Return(item.Pooled);
+                item.Chunk?.Release();
             }
         }
     }
@@ -155,5 +151,5 @@ internal sealed class OutgoingLink
             $"Sending to rank {_membership.RightRank} at {_membership.RightEndpoint} in group '{_membership.GroupId}' failed: {reason}. " +
             "That worker has stopped or the network between us is down; re-form the group without it.", inner);
 
-    private readonly record struct Outgoing(Chunk? Chunk, byte[]? Pooled, TaskCompletionSource? Flushed);
+    private readonly record struct Outgoing(OutgoingChunk? Chunk, TaskCompletionSource? Flushed);
 }
