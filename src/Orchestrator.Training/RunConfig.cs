@@ -65,6 +65,8 @@ public sealed record RunConfig
         Require(t.Threads >= 0, "threads", t.Threads, "must be zero (one per processor) or positive");
         Require(t.LogInterval > 0, "log_interval", t.LogInterval, "must be positive");
         Require(TrainingOptions.KnownCompressions.Contains(t.GradientCompression), "gradient_compression", t.GradientCompression, "use none or bf16");
+        Require(t.MaxConsecutiveSkips > 0, "max_consecutive_skips", t.MaxConsecutiveSkips, "must be positive (consecutive non-finite steps before rolling back to the last checkpoint)");
+        Require(t.MaxRollbacks >= 0, "max_rollbacks", t.MaxRollbacks, "must be zero (fail at the first divergence) or positive");
         Require(t.ReplicaCheckInterval >= 0, "replica_check_interval", t.ReplicaCheckInterval, "must be zero (never) or positive");
         Require(TorchDevices.IsWellFormed(t.Device), "device", t.Device, "use cpu, cuda or cuda:N");
     }

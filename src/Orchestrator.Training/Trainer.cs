@@ -9,6 +9,7 @@ using Orchestrator.Training.Distributed;
 using Orchestrator.Training.Evaluation;
 using Orchestrator.Training.Optimization;
 using Orchestrator.Training.Progress;
+using Orchestrator.Training.Rollback;
 using Orchestrator.Training.Threading;
 using static TorchSharp.torch;
 
@@ -121,6 +122,7 @@ public sealed class Trainer : IDisposable
         using var metrics = isWriter ? new MetricsFile(_runDirectory) : null;
         await using var checkpoints = isWriter ? new BackgroundCheckpointWriter(_store, _options.KeepLastCheckpoints, _logger) : null;
         var step = new TrainingStep(Model, _optimizer, _trainLoader, _plan, _peers, _options);
+        var rollback = new NumericalRollback(Model, _optimizer, _config, _store, _peers, _logger);
         TrainingLog.Starting(_logger, _config.Model.Model, Model.ParameterCount(), _options.Device, _peers.Rank, _peers.WorldSize,
             _plan.GlobalBatchSize, _plan.BlockSize, get_num_threads());
 
@@ -152,11 +154,17 @@ public sealed class Trainer : IDisposable
             if (_peers.WorldSize > 1 && _options.ReplicaCheckInterval > 0 && state.Step % _options.ReplicaCheckInterval == 0)
                 await ReplicaConsistency.VerifyAsync(Model, _peers, state.Step, cancellationToken);
             if (outcome.Skipped) TrainingLog.SkippedStep(_logger, state.Step, outcome.Loss, outcome.GradNorm, state.SkippedSteps);
+            if (await rollback.AfterStepAsync(state, outcome.Skipped, checkpoints is null ? null : checkpoints.FlushAsync, cancellationToken) is { } restored)
+            {
+                state = restored;
+                window.Restart(state.Step);
+                continue;
+            }
 
             var last = state.Step == _options.MaxSteps;
             if (state.Step % _options.LogInterval == 0 || last)
             {
-                var report = window.Report(state, _options.MaxSteps, outcome, learningRate, clock.Elapsed);
+                var report = window.Report(state, _options.MaxSteps, outcome, learningRate, clock.Elapsed) with { Rollbacks = rollback.Rollbacks };
                 TrainingLog.Step(_logger, report.Step, report.MaxSteps, report.Loss, report.LearningRate, report.GradNorm, report.TokensPerSecond, TimeSpan.FromSeconds(Math.Round(report.EtaSeconds)));
                 metrics?.AppendTrain(report);
                 _progress?.Report(report);
@@ -169,7 +177,7 @@ public sealed class Trainer : IDisposable
                 lastEvaluation = await _evaluator.EvaluateAsync(_options.EvalBatches * _plan.GlobalBatchSize, _peers, cancellationToken);
                 TrainingLog.Evaluation(_logger, state.Step, lastEvaluation.Loss, lastEvaluation.Perplexity, lastEvaluation.BitsPerByte, lastEvaluation.Tokens);
                 metrics?.AppendEval(state.Step, "val", lastEvaluation);
-                _progress?.Report(window.Report(state, _options.MaxSteps, outcome, learningRate, clock.Elapsed) with { Evaluation = lastEvaluation });
+                _progress?.Report(window.Report(state, _options.MaxSteps, outcome, learningRate, clock.Elapsed) with { Evaluation = lastEvaluation, Rollbacks = rollback.Rollbacks });
                 isBest = state.BestValLoss is not { } best || lastEvaluation.Loss < best;
                 if (isBest) state = state with { BestValLoss = lastEvaluation.Loss };
             }
@@ -184,6 +192,7 @@ public sealed class Trainer : IDisposable
             Steps = state.Step,
             TokensSeen = state.TokensSeen,
             SkippedSteps = state.SkippedSteps,
+            Rollbacks = rollback.Rollbacks,
             FinalTrainLoss = state.LastTrainLoss,
             BestValLoss = state.BestValLoss,
             FinalEvaluation = lastEvaluation,

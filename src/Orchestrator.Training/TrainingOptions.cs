@@ -82,6 +82,15 @@ public sealed record TrainingOptions
 
     public static readonly IReadOnlyList<string> KnownCompressions = ["none", "bf16"];
 
+    /// <summary>
+    /// After this many consecutive steps with a non-finite loss or gradient norm (each skipped on every worker), every
+    /// worker reloads the latest checkpoint and continues past the batches that failed.
+    /// </summary>
+    [JsonPropertyName("max_consecutive_skips")] public int MaxConsecutiveSkips { get; init; } = 3;
+
+    /// <summary>Rollbacks a run may make (see <see cref="MaxConsecutiveSkips"/>); one more stops it with <c>TrainingDivergedException</c>.</summary>
+    [JsonPropertyName("max_rollbacks")] public int MaxRollbacks { get; init; } = 3;
+
     /// <summary>With several workers, compare a parameter checksum across replicas every this many steps (0 = never); a mismatch stops the job.</summary>
     [JsonPropertyName("replica_check_interval")] public int ReplicaCheckInterval { get; init; } = 100;
 

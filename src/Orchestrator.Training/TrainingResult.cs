@@ -11,6 +11,9 @@ public sealed record TrainingResult
     [JsonPropertyName("tokens_seen")] public long TokensSeen { get; init; }
     [JsonPropertyName("skipped_steps")] public long SkippedSteps { get; init; }
 
+    /// <summary>Times this call rolled the run back to a checkpoint after consecutive non-finite steps.</summary>
+    [JsonPropertyName("rollbacks")] public long Rollbacks { get; init; }
+
     /// <summary>Mean training loss (all workers) of the last step that was not skipped.</summary>
     [JsonPropertyName("final_train_loss")] public double? FinalTrainLoss { get; init; }
     [JsonPropertyName("best_val_loss")] public double? BestValLoss { get; init; }

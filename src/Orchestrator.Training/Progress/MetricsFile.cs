@@ -28,7 +28,7 @@ public sealed class MetricsFile : IDisposable
 
     public void AppendTrain(TrainingProgress progress) =>
         Append(new TrainLine(progress.Step, progress.Loss, progress.LearningRate, progress.GradNorm, progress.TokensPerSecond,
-            progress.TokensSeen, progress.ElapsedSeconds, progress.EtaSeconds, progress.SkippedSteps));
+            progress.TokensSeen, progress.ElapsedSeconds, progress.EtaSeconds, progress.SkippedSteps, progress.Rollbacks));
 
     public void AppendEval(long step, string split, EvaluationResult result) =>
         Append(new EvalLine(step, split, result.Loss, result.Perplexity, result.BitsPerByte, result.Tokens));
@@ -50,7 +50,8 @@ public sealed class MetricsFile : IDisposable
         [property: JsonPropertyName("tokens_seen")] long TokensSeen,
         [property: JsonPropertyName("elapsed_s")] double ElapsedSeconds,
         [property: JsonPropertyName("eta_s")] double EtaSeconds,
-        [property: JsonPropertyName("skipped_steps")] long SkippedSteps)
+        [property: JsonPropertyName("skipped_steps")] long SkippedSteps,
+        [property: JsonPropertyName("rollbacks")] long Rollbacks)
     {
         [JsonPropertyName("kind")] public string Kind => "train";
     }

@@ -28,6 +28,10 @@ internal static partial class TrainingLog
         Message = "training {Model} with {Parameters} parameters on {Device}, rank {Rank}/{WorldSize}, global batch {GlobalBatch} x {BlockSize} tokens, {Threads} threads")]
     public static partial void Starting(ILogger logger, string model, long parameters, string device, int rank, int worldSize, long globalBatch, int blockSize, int threads);
 
+    [LoggerMessage(EventId = 107, Level = LogLevel.Warning,
+        Message = "{Skipped} consecutive non-finite steps ({FirstStep} to {LastStep}): rolled back to {Source} (step {Step}) on every worker, continuing with data position {DataPosition} past the batches that failed (rollback {Rollback} of at most {MaxRollbacks})")]
+    public static partial void RolledBack(ILogger logger, int skipped, long firstStep, long lastStep, string source, long step, long dataPosition, long rollback, int maxRollbacks);
+
     [LoggerMessage(EventId = 106, Level = LogLevel.Warning,
         Message = "resuming with changed training option {Option}: checkpoint {Saved}, now {Current}")]
     public static partial void ChangedOption(ILogger logger, string option, string saved, string current);

@@ -20,6 +20,9 @@ public sealed record TrainingProgress
     [JsonPropertyName("eta_s")] public double EtaSeconds { get; init; }
     [JsonPropertyName("skipped_steps")] public long SkippedSteps { get; init; }
 
+    /// <summary>Rollbacks to a checkpoint so far in this process (see <see cref="TrainingOptions.MaxConsecutiveSkips"/>).</summary>
+    [JsonPropertyName("rollbacks")] public long Rollbacks { get; init; }
+
     /// <summary>Mean seconds per step in each phase over the interval (see <see cref="StepPhases"/>).</summary>
     [JsonPropertyName("phases")] public StepPhases Phases { get; init; }
 
