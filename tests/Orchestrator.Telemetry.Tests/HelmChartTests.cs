@@ -115,12 +115,92 @@ public sealed class HelmChartTests
         {
             ["metrics.serviceMonitor.enabled"] = "true", ["workers.peakTflops"] = "1", ["workers.gpus"] = "1",
             ["persistence.storageClass"] = "fast", ["redis.enabled"] = "false",
+            ["security.clusterToken.value"] = Token, ["security.tls.enabled"] = "true", ["security.tls.secretName"] = "cluster-tls",
         });
         allOn.RenderAll();
         var used = renderer.UsedValues.Union(allOn.UsedValues).ToHashSet();
         var unused = leaves.Where(leaf => !used.Any(u => leaf == u || leaf.StartsWith(u + ".", StringComparison.Ordinal))).ToList();
         Assert.True(unused.Count == 0, "values no template reads: " + string.Join(", ", unused));
         Assert.Matches(new Regex(@"^apiVersion: v2$", RegexOptions.Multiline), File.ReadAllText(Path.Combine(Chart, "Chart.yaml")));
+    }
+
+    [Fact]
+    public void Cluster_token_value_becomes_a_secret_that_pods_read_by_reference_and_no_config_map_holds()
+    {
+        var docs = Render(new Dictionary<string, string> { ["security.clusterToken.value"] = Token });
+
+        var secret = Find(docs, "Secret", "rel-cluster-token");
+        Assert.Equal(Token, secret.At("stringData", "token").Text());
+        foreach (var workload in new[] { Find(docs, "Deployment", "rel-coordinator"), Find(docs, "StatefulSet", "rel-worker") })
+        {
+            var env = TokenEnvironment(workload);
+            Assert.Null(env.Find("value"));
+            Assert.Equal("rel-cluster-token", env.At("valueFrom", "secretKeyRef", "name").Text());
+            Assert.Equal("token", env.At("valueFrom", "secretKeyRef", "key").Text());
+        }
+        var holders = docs.Where(d => Serialize(d.Document).Contains(Token, StringComparison.Ordinal))
+            .Select(d => $"{d.Document.At("kind").Text()}/{d.Document.At("metadata", "name").Text()}");
+        Assert.Equal(["Secret/rel-cluster-token"], holders);
+    }
+
+    [Fact]
+    public void An_existing_token_secret_is_referenced_and_the_chart_creates_none()
+    {
+        var docs = Render(new Dictionary<string, string>
+        {
+            ["security.clusterToken.existingSecret"] = "team-cluster-token", ["security.clusterToken.key"] = "secret",
+        });
+
+        Assert.DoesNotContain(docs, d => d.Document.At("kind").Text() == "Secret");
+        var env = TokenEnvironment(Find(docs, "StatefulSet", "rel-worker"));
+        Assert.Equal("team-cluster-token", env.At("valueFrom", "secretKeyRef", "name").Text());
+        Assert.Equal("secret", env.At("valueFrom", "secretKeyRef", "key").Text());
+    }
+
+    [Fact]
+    public void By_default_no_token_and_no_tls_reach_the_pods()
+    {
+        var docs = Render();
+
+        Assert.DoesNotContain(docs, d => d.Document.At("kind").Text() == "Secret");
+        var names = docs.Select(d => d.Document).Where(d => d.At("kind").Text() is "Deployment" or "StatefulSet")
+            .SelectMany(Containers).SelectMany(c => c.Find("env") is YamlSequenceNode env ? env.Children : []).Select(e => e.At("name").Text());
+        Assert.DoesNotContain(names, n => n.StartsWith("ORCHESTRATOR_", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Tls_mounts_its_secret_into_coordinator_and_workers_and_points_the_cli_at_the_files()
+    {
+        var docs = Render(new Dictionary<string, string> { ["security.tls.enabled"] = "true" });
+
+        foreach (var workload in new[] { Find(docs, "Deployment", "rel-coordinator"), Find(docs, "StatefulSet", "rel-worker") })
+        {
+            var volume = ((YamlSequenceNode)workload.At("spec", "template", "spec", "volumes")).Children.Single(v => v.At("name").Text() == "tls");
+            Assert.Equal("rel-tls", volume.At("secret", "secretName").Text());
+            var container = Containers(workload).Single();
+            var mount = ((YamlSequenceNode)container.At("volumeMounts")).Children.Single(m => m.At("name").Text() == "tls");
+            Assert.Equal("true", mount.At("readOnly").Text());
+            var env = ((YamlSequenceNode)container.At("env")).Children.ToDictionary(e => e.At("name").Text(), e => e.Find("value")?.Text());
+            var mountPath = mount.At("mountPath").Text();
+            Assert.Equal($"{mountPath}/tls.crt", env["ORCHESTRATOR_TLS_CERT"]);
+            Assert.Equal($"{mountPath}/tls.key", env["ORCHESTRATOR_TLS_KEY"]);
+            Assert.Equal($"{mountPath}/ca.crt", env["ORCHESTRATOR_TLS_CA"]);
+        }
+        var named = Render(new Dictionary<string, string> { ["security.tls.enabled"] = "true", ["security.tls.secretName"] = "cluster-tls" });
+        Assert.Equal("cluster-tls", ((YamlSequenceNode)Find(named, "StatefulSet", "rel-worker").At("spec", "template", "spec", "volumes")).Children
+            .Single(v => v.At("name").Text() == "tls").At("secret", "secretName").Text());
+    }
+
+    private const string Token = "helm-test-token-5f0c2a9e7b41d3c8";
+
+    private static YamlNode TokenEnvironment(YamlNode workload) =>
+        ((YamlSequenceNode)Containers(workload).Single().At("env")).Children.Single(e => e.At("name").Text() == "ORCHESTRATOR_CLUSTER_TOKEN");
+
+    private static string Serialize(YamlNode node)
+    {
+        using var writer = new StringWriter();
+        new YamlStream(new YamlDocument(node)).Save(writer, assignAnchors: false);
+        return writer.ToString();
     }
 
     private static IEnumerable<YamlNode> Containers(YamlNode workload) =>

@@ -13,12 +13,14 @@ internal static class SubmitCommand
         var file = new Argument<string>("job") { Description = "Job file (JSON: job_id, data, run_dir, workers, config)" };
         var coordinator = ControlOptions.Coordinator();
         var clusterToken = ClusterTokenOption.Create();
+        var tls = MutualTlsFlags.Create();
         var command = new Command("submit", "Submit a training job to a coordinator") { file, coordinator, clusterToken };
+        tls.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var job = JobFile.Load(parse.GetValue(file)!);
             var vocabSize = Directory.Exists(job.Data) ? DatasetMeta.Load(job.Data).VocabSize : 0;
-            using var control = ControlClient.Connect(parse.GetValue(coordinator)!, ClusterTokenOption.Resolve(parse, clusterToken));
+            using var control = ControlClient.Connect(parse.GetValue(coordinator)!, ClusterTokenOption.Resolve(parse, clusterToken), tls.Resolve(parse));
             var status = await control.SubmitAsync(job.ToSpec(vocabSize), cancellationToken);
             Console.WriteLine($"submitted {status.Spec.JobId}: {status.State}");
             return 0;
@@ -34,10 +36,12 @@ internal static class StatusCommand
         var job = new Argument<string?>("job") { Description = "Job id (all jobs and workers when left out)", Arity = ArgumentArity.ZeroOrOne };
         var coordinator = ControlOptions.Coordinator();
         var clusterToken = ClusterTokenOption.Create();
+        var tls = MutualTlsFlags.Create();
         var command = new Command("status", "Show jobs and workers") { job, coordinator, clusterToken };
+        tls.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            using var control = ControlClient.Connect(parse.GetValue(coordinator)!, ClusterTokenOption.Resolve(parse, clusterToken));
+            using var control = ControlClient.Connect(parse.GetValue(coordinator)!, ClusterTokenOption.Resolve(parse, clusterToken), tls.Resolve(parse));
             var jobs = parse.GetValue(job) is { } id ? [await control.GetJobAsync(id, cancellationToken)] : await control.ListJobsAsync(cancellationToken);
             Console.WriteLine($"{"JOB",-28} {"STATE",-11} {"WORKERS",7} {"STEP",8} {"LOSS",8} {"TOKENS/S",10}  CHECKPOINT");
             foreach (var s in jobs)
@@ -65,10 +69,12 @@ internal static class CancelCommand
         var job = new Argument<string>("job") { Description = "Job id" };
         var coordinator = ControlOptions.Coordinator();
         var clusterToken = ClusterTokenOption.Create();
+        var tls = MutualTlsFlags.Create();
         var command = new Command("cancel", "Cancel a job") { job, coordinator, clusterToken };
+        tls.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            using var control = ControlClient.Connect(parse.GetValue(coordinator)!, ClusterTokenOption.Resolve(parse, clusterToken));
+            using var control = ControlClient.Connect(parse.GetValue(coordinator)!, ClusterTokenOption.Resolve(parse, clusterToken), tls.Resolve(parse));
             var status = await control.CancelAsync(parse.GetValue(job)!, "cancelled from the command line", cancellationToken);
             Console.WriteLine($"{status.Spec.JobId}: {status.State}");
             return 0;

@@ -24,7 +24,9 @@ internal static class CoordinatorCommand
                           "(default $XDG_STATE_HOME/orchestrator/CLUSTER or ~/.local/state/orchestrator/CLUSTER; unused with --redis)",
         };
         var clusterToken = ClusterTokenOption.Create();
+        var tls = MutualTlsFlags.Create();
         var command = new Command("coordinator", "Run the coordinator (Orleans silo + control API)") { gatewayPort, siloPort, controlPort, healthPort, advertise, redis, stateDir, clusterToken };
+        tls.AddTo(command);
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -41,6 +43,7 @@ internal static class CoordinatorCommand
             Set("Orchestrator:Redis:ConnectionString", parse.GetValue(redis));
             Set("Orchestrator:Coordinator:StateDirectory", parse.GetValue(stateDir) is { } dir ? Path.GetFullPath(dir) : null);
             Set("Orchestrator:Security:ClusterToken", ClusterTokenOption.Resolve(parse, clusterToken));
+            foreach (var (key, value) in tls.ToSettings(parse, "Orchestrator:Security:Tls")) Set(key, value);
             await using var host = CoordinatorHost.Create(parse.UnmatchedTokens.ToArray(), settings);
             await host.StartAsync(cancellationToken);
             Console.Error.WriteLine($"coordinator: gateway {host.GatewayEndpoint}, control {host.ControlAddress}, health {host.HealthAddress}, state {host.StateLocation}");

@@ -24,7 +24,9 @@ internal static class WorkerCommand
             DefaultValueFactory = _ => defaults.CoordinatorLossTimeout.TotalSeconds,
         };
         var clusterToken = ClusterTokenOption.Create();
+        var tls = MutualTlsFlags.Create();
         var command = new Command("worker", "Run a training worker") { coordinator, device, threads, workerId, advertise, port, metricsPort, peakTflops, exitAfterJob, lossTimeout, clusterToken };
+        tls.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             using var loggers = ConsoleLogging.Create();
@@ -41,6 +43,7 @@ internal static class WorkerCommand
                 ExitAfterJob = parse.GetValue(exitAfterJob),
                 CoordinatorLossTimeout = TimeSpan.FromSeconds(parse.GetValue(lossTimeout)),
                 ClusterToken = ClusterTokenOption.Resolve(parse, clusterToken),
+                Tls = tls.Resolve(parse),
             }, loggers);
             await agent.RunAsync(cancellationToken);
             return 0;
