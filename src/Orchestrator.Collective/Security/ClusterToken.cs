@@ -6,7 +6,8 @@ namespace Orchestrator.Collective.Security;
 /// <summary>
 /// The shared secret that every process of one cluster holds: clients send it as <c>authorization: Bearer TOKEN</c>
 /// metadata, servers refuse calls without it (<see cref="ClusterTokenInterceptor"/>). No token configured means an
-/// open cluster, acceptable only on a private network. It authenticates, it does not encrypt: traffic is still h2c.
+/// open cluster, acceptable only on a private network. It authenticates, it does not encrypt: traffic is h2c unless
+/// <see cref="MutualTlsOptions"/> are configured too.
 /// </summary>
 public static class ClusterToken
 {
