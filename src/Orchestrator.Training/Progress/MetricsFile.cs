@@ -6,7 +6,9 @@ namespace Orchestrator.Training.Progress;
 
 /// <summary>
 /// <c>RUN_DIR/metrics.jsonl</c>: one JSON object per line, <c>"kind": "train"</c> or <c>"eval"</c>, appended and
-/// flushed as they happen so a plot or <c>tail -f</c> sees a run live. Written by rank 0 only.
+/// flushed as they happen so a plot or <c>tail -f</c> sees a run live. Written by rank 0 only. Train rows carry rank 0's
+/// mean all-reduce wait and communication span per step and the hidden share of communication (null with one worker),
+/// so overlap shows without Prometheus.
 /// </summary>
 public sealed class MetricsFile : IDisposable
 {
@@ -28,7 +30,8 @@ public sealed class MetricsFile : IDisposable
 
     public void AppendTrain(TrainingProgress progress) =>
         Append(new TrainLine(progress.Step, progress.Loss, progress.LearningRate, progress.GradNorm, progress.TokensPerSecond,
-            progress.TokensSeen, progress.ElapsedSeconds, progress.EtaSeconds, progress.SkippedSteps, progress.Rollbacks));
+            progress.TokensSeen, progress.ElapsedSeconds, progress.EtaSeconds, progress.SkippedSteps, progress.Rollbacks,
+            progress.Phases.AllReduceWaitSeconds, progress.Phases.CommunicationSeconds, progress.Phases.HiddenFraction));
 
     public void AppendEval(long step, string split, EvaluationResult result) =>
         Append(new EvalLine(step, split, result.Loss, result.Perplexity, result.BitsPerByte, result.Tokens));
@@ -51,7 +54,10 @@ public sealed class MetricsFile : IDisposable
         [property: JsonPropertyName("elapsed_s")] double ElapsedSeconds,
         [property: JsonPropertyName("eta_s")] double EtaSeconds,
         [property: JsonPropertyName("skipped_steps")] long SkippedSteps,
-        [property: JsonPropertyName("rollbacks")] long Rollbacks)
+        [property: JsonPropertyName("rollbacks")] long Rollbacks,
+        [property: JsonPropertyName("allreduce_wait_s")] double AllReduceWaitSeconds,
+        [property: JsonPropertyName("communication_s")] double CommunicationSeconds,
+        [property: JsonPropertyName("hidden_fraction")] double? HiddenFraction)
     {
         [JsonPropertyName("kind")] public string Kind => "train";
     }

@@ -14,6 +14,12 @@ public readonly record struct StepPhases(
     [property: JsonPropertyName("optimizer_s")] double OptimizerSeconds,
     [property: JsonPropertyName("communication_s")] double CommunicationSeconds)
 {
+    /// <summary>Share of the communication span that overlapped backward (1 − wait / communication, in [0, 1]); null when nothing was exchanged.</summary>
+    [JsonIgnore]
+    public double? HiddenFraction => CommunicationSeconds > 0
+        ? Math.Clamp(1 - AllReduceWaitSeconds / CommunicationSeconds, 0, 1)
+        : null;
+
     public StepPhases Plus(StepPhases other) => new(ForwardBackwardSeconds + other.ForwardBackwardSeconds,
         AllReduceWaitSeconds + other.AllReduceWaitSeconds, OptimizerSeconds + other.OptimizerSeconds, CommunicationSeconds + other.CommunicationSeconds);
 

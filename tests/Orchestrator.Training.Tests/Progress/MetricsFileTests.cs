@@ -1,0 +1,77 @@
+using System.Text.Json;
+using Orchestrator.Data;
+using Orchestrator.Training.Distributed;
+using Orchestrator.Training.Progress;
+using Orchestrator.Training.Tests.TestSupport;
+using static TorchSharp.torch;
+
+namespace Orchestrator.Training.Tests.Progress;
+
+public sealed class MetricsFileTests : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+
+    private static JsonElement[] TrainRows(string runDirectory) =>
+        File.ReadAllLines(Path.Combine(runDirectory, MetricsFile.FileName)).Select(l => JsonDocument.Parse(l).RootElement)
+            .Where(l => l.GetProperty("kind").GetString() == "train").ToArray();
+
+    [Fact]
+    public void Train_rows_carry_the_all_reduce_wait_and_the_hidden_share_of_communication()
+    {
+        var run = _temp.Sub("file");
+        using (var metrics = new MetricsFile(run))
+        {
+            // 8 ms of communication per step of which 2 ms were waited for after backward: 75 % hidden.
+            metrics.AppendTrain(new TrainingProgress { Step = 10, Phases = new StepPhases(0.030, 0.002, 0.004, 0.008) });
+            metrics.AppendTrain(new TrainingProgress { Step = 20, Phases = new StepPhases(0.030, 0, 0.004, 0) });
+        }
+        var rows = TrainRows(run);
+        Assert.Equal(0.002, rows[0].GetProperty("allreduce_wait_s").GetDouble());
+        Assert.Equal(0.008, rows[0].GetProperty("communication_s").GetDouble());
+        Assert.Equal(0.75, rows[0].GetProperty("hidden_fraction").GetDouble(), 12);
+        Assert.Equal(JsonValueKind.Null, rows[1].GetProperty("hidden_fraction").ValueKind);
+    }
+
+    [Fact]
+    public async Task Two_workers_report_their_exchange_wait_in_metrics_jsonl()
+    {
+        // Every exchange takes at least 20 ms and overlap is off, so each step waits about that long after backward.
+        using var data = TinyDatasets.Words(_temp.Sub("data"));
+        var config = TestConfigs.Tiny(data.Meta.VocabSize) with
+        {
+            Training = TestConfigs.Tiny(data.Meta.VocabSize).Training with
+            {
+                MaxSteps = 4, LrDecaySteps = 20, LogInterval = 2, EvalInterval = 0, CheckpointInterval = 0, OverlapCommunication = false,
+            },
+        };
+        var run = _temp.Sub("run");
+        await GroupTraining.Run(config, data, run, 2, new ListLogger(), wrap: peer => new SlowExchange(peer, TimeSpan.FromMilliseconds(20)));
+
+        var rows = TrainRows(run);
+        Assert.Equal([2L, 4], rows.Select(r => r.GetProperty("step").GetInt64()));
+        Assert.All(rows, r =>
+        {
+            var wait = r.GetProperty("allreduce_wait_s").GetDouble();
+            var communication = r.GetProperty("communication_s").GetDouble();
+            Assert.InRange(wait, 0.018, 5);
+            Assert.InRange(communication, wait, 5);
+            Assert.InRange(r.GetProperty("hidden_fraction").GetDouble(), 0, 0.5);
+        });
+    }
+
+    public void Dispose() => _temp.Dispose();
+
+    private sealed class SlowExchange(IGradientSynchronizer inner, TimeSpan delay) : IGradientSynchronizer
+    {
+        public int Rank => inner.Rank;
+        public int WorldSize => inner.WorldSize;
+
+        public async Task AverageGradientsAsync(IReadOnlyList<Tensor> gradients, CancellationToken cancellationToken)
+        {
+            await Task.Delay(delay, cancellationToken);
+            await inner.AverageGradientsAsync(gradients, cancellationToken);
+        }
+
+        public Task<double[]> SumAsync(double[] values, CancellationToken cancellationToken) => inner.SumAsync(values, cancellationToken);
+    }
+}
