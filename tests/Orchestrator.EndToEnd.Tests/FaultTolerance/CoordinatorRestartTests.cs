@@ -1,0 +1,59 @@
+using System.Text.Json;
+using Orchestrator.Cluster.Grains.Abstractions;
+using Orchestrator.EndToEnd.Tests.TestSupport;
+using Xunit.Abstractions;
+
+namespace Orchestrator.EndToEnd.Tests.FaultTolerance;
+
+/// <summary>
+/// The coordinator process is SIGKILLed mid-run and started again on the same ports and state directory: the workers
+/// keep training through the outage (the ring does not need the coordinator), reconnect, and the job finishes as if
+/// nothing had happened, with no recovery and a checkpoint the other commands load.
+/// </summary>
+[Trait("Category", "EndToEnd")]
+public sealed class CoordinatorRestartTests(ITestOutputHelper output) : IDisposable
+{
+    private const int Steps = 40;
+    private static readonly TimeSpan Liveness = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(2);
+    private readonly TempDirectory _temp = new();
+
+    [Fact]
+    public async Task A_job_completes_with_a_loadable_checkpoint_when_the_coordinator_is_killed_and_restarted_mid_run()
+    {
+        var data = await SmallCorpus.PrepareAsync(SmallCorpus.Write(_temp.Sub("corpus.txt")), _temp.Sub("data"), "--tokenizer", "char");
+        using var cluster = new LocalCluster(_temp.Sub("cluster"), Liveness);
+        cluster.AddWorker("cr-w0");
+        cluster.AddWorker("cr-w1");
+        var run = _temp.Sub("run");
+        await cluster.SubmitAsync(FaultyRun.Job("restarted", data, run, workers: 2, Steps, maxRestarts: 0));
+
+        var before = await cluster.WaitForAsync("restarted", s => s.State == JobState.Running && s.LatestCheckpoint is not null, Patience, "the first checkpoint");
+        output.WriteLine($"kill -9 coordinator at step {before.Step}");
+        cluster.RestartCoordinator();
+
+        var done = await cluster.WaitForCompletionAsync("restarted", Patience);
+
+        output.WriteLine($"completed at step {done.Step}, checkpoint {done.LatestCheckpoint?.Path}");
+        Assert.Equal(Steps, done.Step);
+        // Nothing was lost or re-formed: the same formation ran to the end with its restart budget of 0 untouched.
+        Assert.Equal(0, done.Attempt);
+        Assert.DoesNotContain(done.History, t => t.To == JobState.Recovering);
+        Assert.Equal(["cr-w0", "cr-w1"], done.Members.Select(m => m.WorkerId));
+        Assert.Equal(before.History.Select(t => t.Reason), done.History.Take(before.History.Count).Select(t => t.Reason));
+        Assert.Equal(Steps, done.LatestCheckpoint!.Step);
+        var workerLogs = cluster.Workers[0].Log + cluster.Workers[1].Log;
+        Assert.Contains("coordinator unreachable", workerLogs);
+        Assert.Contains("reachable again after", workerLogs);
+
+        var status = await OrchestratorCli.SucceedAsync("status", "restarted", "--coordinator", cluster.ControlAddress);
+        Assert.Matches($@"(?m)^restarted\s+Completed\s+2\s+{Steps}\s", status.Stdout);
+
+        var eval = await OrchestratorCli.SucceedAsync("eval", TinyGpt.Latest(run), "--data", data, "--split", "val", "--threads", "1");
+        var loss = JsonDocument.Parse(eval.LastStdoutLine).RootElement.GetProperty("loss").GetDouble();
+        Assert.InRange(loss, 1.0, Math.Log(65));
+        Assert.Equal($"step-{Steps:D8}", File.ReadAllText(TinyGpt.Latest(run)).Trim());
+    }
+
+    public void Dispose() => _temp.Dispose();
+}
