@@ -26,6 +26,8 @@ internal sealed class OutgoingLink
     private readonly Action<CollectiveException> _onFailure;
     private readonly Lock _drainGate = new();
     private PeerFailedException? _failure;
+    private long _queued;
+    private long _written;
     private int _attachments;
     private int _serving;
     private volatile bool _closing;
@@ -45,17 +47,25 @@ internal sealed class OutgoingLink
     /// <summary>Queues a chunk; it is released once written or dropped.</summary>
     public void Send(OutgoingChunk chunk)
     {
-        if (!_queue.Writer.TryWrite(new Outgoing(chunk, null)))
+        Interlocked.Increment(ref _queued);
+        if (!_queue.Writer.TryWrite(new Outgoing(chunk, null, 0)))
             chunk.Release();
     }
 
-    /// <summary>Completes when everything queued so far is written, so the caller may reuse its buffers.</summary>
+    /// <summary>
+    /// Completes when everything queued so far is written, so the caller may reuse its buffers. It succeeds even
+    /// when the link breaks afterwards (a neighbour that has all its data may leave at once); it fails only when
+    /// a chunk queued before it was not written.
+    /// </summary>
     public Task FlushAsync()
     {
         var flushed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_queue.Writer.TryWrite(new Outgoing(null, flushed)))
-            return Task.FromException(_failure ?? Failure("the link is closed", null));
-        return flushed.Task;
+        var before = Interlocked.Read(ref _queued);
+        if (_queue.Writer.TryWrite(new Outgoing(null, flushed, before)))
+            return flushed.Task;
+        return Interlocked.Read(ref _written) >= before
+            ? Task.CompletedTask
+            : Task.FromException(_failure ?? Failure("the link is closed", null));
     }
 
     /// <summary>
@@ -84,6 +94,7 @@ internal sealed class OutgoingLink
                         if (item.Chunk is { } chunk)
                         {
                             await stream.WriteAsync(chunk, context.CancellationToken).ConfigureAwait(false);
+                            Interlocked.Increment(ref _written);
                             _statistics.RecordSent(chunk.PayloadBytes, ChunkWire.MessageBytes(chunk));
                             _metrics.RecordSent(chunk.PayloadBytes);
                         }
@@ -133,14 +144,18 @@ internal sealed class OutgoingLink
             _onFailure(failure);
     }
 
-    // Fails what will never be written: flush waiters learn why, forwarded payloads go back to the pool.
+    // Settles what will never be written: flush waiters whose chunks all went out succeed, the others learn why;
+    // forwarded payloads go back to the pool.
     private void Drain(PeerFailedException failure)
     {
         lock (_drainGate)
         {
             while (_queue.Reader.TryRead(out var item))
             {
-                item.Flushed?.TrySetException(failure);
+                if (item.Flushed is { } flushed && Interlocked.Read(ref _written) >= item.ChunksBefore)
+                    flushed.TrySetResult();
+                else
+                    item.Flushed?.TrySetException(failure);
                 item.Chunk?.Release();
             }
         }
@@ -151,5 +166,6 @@ internal sealed class OutgoingLink
             $"Sending to rank {_membership.RightRank} at {_membership.RightEndpoint} in group '{_membership.GroupId}' failed: {reason}. " +
             "That worker has stopped or the network between us is down; re-form the group without it.", inner);
 
-    private readonly record struct Outgoing(OutgoingChunk? Chunk, TaskCompletionSource? Flushed);
+    // ChunksBefore: chunks queued before a flush item (at least those ahead of it in the queue).
+    private readonly record struct Outgoing(OutgoingChunk? Chunk, TaskCompletionSource? Flushed, long ChunksBefore);
 }
