@@ -85,6 +85,22 @@ public sealed class BackgroundCheckpointTests : IDisposable
         Assert.Equal(StepDirectory(10), Store.Latest);
     }
 
+    [Fact]
+    public async Task A_run_cancelled_while_a_checkpoint_is_being_written_still_publishes_it()
+    {
+        using var cancel = new CancellationTokenSource();
+        var config = Config(20) with { Training = Config(20).Training with { LogInterval = 1 } };
+        // Cancelled on the report right after the step-10 checkpoint was handed to the background task.
+        var progress = new SynchronousProgress(p => { if (p.Step == 11 && p.Checkpoint is null) cancel.Cancel(); });
+        using var trainer = new Trainer(config, _data, Run, SingleProcessSynchronizer.Instance, new ListLogger(), progress);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => trainer.RunAsync(cancel.Token));
+
+        Assert.Equal(StepDirectory(10), Store.Latest);
+        Assert.Equal(10, Checkpoint.Load(Run).Step);
+        Assert.Empty(Directory.EnumerateDirectories(Store.Directory, CheckpointFiles.TemporaryPrefix + "*"));
+    }
+
     public void Dispose()
     {
         _data.Dispose();
