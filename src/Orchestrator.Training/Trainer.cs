@@ -236,7 +236,7 @@ public sealed class Trainer : IDisposable
             GlobalBatchSize = _plan.GlobalBatchSize,
         };
         return writer.WriteAsync(
-            () => CheckpointSnapshot.Capture(new CheckpointContent(Model, _optimizer, state with { TorchRngState = TrainingRandomness.CaptureState() }, _config, _data.Directory)),
+            previous => CheckpointSnapshot.Capture(new CheckpointContent(Model, _optimizer, state with { TorchRngState = TrainingRandomness.CaptureState() }, _config, _data.Directory), reuse: previous),
             isBest, valLoss,
             written =>
             {

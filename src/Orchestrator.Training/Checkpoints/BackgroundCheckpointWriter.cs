@@ -16,23 +16,31 @@ public sealed class BackgroundCheckpointWriter(CheckpointStore store, int keepLa
 {
     private readonly CheckpointWriter _writer = new(store.Directory);
     private Task? _inFlight;
+    private CheckpointSnapshot? _written;
 
     /// <summary>
     /// Waits for the previous write (throwing its failure), calls <paramref name="capture"/> on the calling thread and
-    /// starts writing in the background. Returns the directory the checkpoint will have once published;
-    /// <paramref name="announce"/> is called from the background task when it is.
+    /// starts writing in the background. <paramref name="capture"/> receives the previous snapshot, written by then, so
+    /// that its buffers are reused (see <see cref="CheckpointSnapshot.Capture"/>): a run holds one snapshot's memory
+    /// between checkpoints instead of allocating it anew each time. Returns the directory the checkpoint will have once
+    /// published; <paramref name="announce"/> is called from the background task when it is.
     /// </summary>
-    public async Task<string> WriteAsync(Func<CheckpointSnapshot> capture, bool isBest, double? valLoss,
+    public async Task<string> WriteAsync(Func<CheckpointSnapshot?, CheckpointSnapshot> capture, bool isBest, double? valLoss,
         Action<CheckpointWritten> announce, CancellationToken cancellationToken)
     {
         var waitStarted = Stopwatch.GetTimestamp();
         await FlushAsync(cancellationToken);
         var snapshotStarted = Stopwatch.GetTimestamp();
-        var snapshot = capture();
+        var snapshot = capture(_written);
+        _written = null;
         var stall = Stopwatch.GetElapsedTime(waitStarted);
         var directory = Path.Combine(store.Directory, CheckpointFiles.DirectoryName(snapshot.Step));
         // Not cancelled with the run: the snapshot holds finished steps, and finishing its write is what keeps them.
-        _inFlight = Task.Run(() => Write(snapshot, isBest, valLoss, snapshotStarted, stall, announce), CancellationToken.None);
+        _inFlight = Task.Run(() =>
+        {
+            Write(snapshot, isBest, valLoss, snapshotStarted, stall, announce);
+            _written = snapshot;
+        }, CancellationToken.None);
         return directory;
     }
 

@@ -32,13 +32,22 @@ public sealed class CheckpointSnapshot
     /// <summary>Bytes of tensor data held in memory until the snapshot is written.</summary>
     public long TensorBytesHeld => Weights.Sum(t => (long)t.Data.Length) + Moments.Sum(t => (long)t.Data.Length);
 
-    /// <summary>Copies <paramref name="content"/>'s model and optimizer; call it on the thread that trains them, between steps.</summary>
-    public static CheckpointSnapshot Capture(CheckpointContent content)
+    /// <summary>
+    /// Copies <paramref name="content"/>'s model and optimizer; call it on the thread that trains them, between steps.
+    /// With <paramref name="reuse"/>, a snapshot whose write has finished, its buffers are filled again instead of
+    /// allocating new ones; it must not be used afterwards.
+    /// </summary>
+    public static CheckpointSnapshot Capture(CheckpointContent content, CheckpointSnapshot? reuse = null)
     {
-        var weights = content.Model.state_dict().Select(kv => TensorBytes.Copy(kv.Key, kv.Value)).ToArray();
+        var buffers = reuse is null
+            ? []
+            : reuse.Weights.Select(t => ("w:" + t.Name, t.Data)).Concat(reuse.Moments.Select(t => ("m:" + t.Name, t.Data))).ToDictionary();
+        var weights = content.Model.state_dict()
+            .Select(kv => TensorBytes.Copy(kv.Key, kv.Value, buffers.GetValueOrDefault("w:" + kv.Key))).ToArray();
         TensorBytes[] moments;
         using (TorchSharp.torch.NewDisposeScope())
-            moments = content.Optimizer.MomentsToCpu().Select(kv => TensorBytes.Copy(kv.Key, kv.Value)).ToArray();
+            moments = content.Optimizer.MomentsToCpu()
+                .Select(kv => TensorBytes.Copy(kv.Key, kv.Value, buffers.GetValueOrDefault("m:" + kv.Key))).ToArray();
         var optimizer = new OptimizerStateFile
         {
             StepCount = content.Optimizer.StepCount,

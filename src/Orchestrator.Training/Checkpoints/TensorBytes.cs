@@ -23,16 +23,17 @@ public sealed record TensorBytes
     public byte[] Data { get; }
 
     /// <summary>
-    /// Copies <paramref name="tensor"/> (any device, any layout) into managed memory. Temporaries live in a dispose
-    /// scope of the calling thread, so the copy leaves no tensor behind.
+    /// Copies <paramref name="tensor"/> (any device, any layout) into managed memory: into <paramref name="reuse"/>
+    /// when it has the right length (no allocation, no page faults), else into a new array. Temporaries live in a
+    /// dispose scope of the calling thread, so the copy leaves no tensor behind.
     /// </summary>
-    public static TensorBytes Copy(string name, Tensor tensor)
+    public static TensorBytes Copy(string name, Tensor tensor, byte[]? reuse = null)
     {
         using var scope = NewDisposeScope();
         var host = tensor.device_type == DeviceType.CPU ? tensor : tensor.detach().cpu();
         if (!host.is_contiguous()) host = host.contiguous();
         var source = host.bytes;
-        var data = GC.AllocateUninitializedArray<byte>(source.Length);
+        var data = reuse?.Length == source.Length ? reuse : GC.AllocateUninitializedArray<byte>(source.Length);
         source.CopyTo(data);
         return new TensorBytes(name, tensor.dtype, tensor.shape, data);
     }

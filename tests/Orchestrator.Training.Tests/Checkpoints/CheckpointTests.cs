@@ -178,6 +178,27 @@ public sealed class CheckpointTests : IDisposable
     }
 
     [Fact]
+    public void A_snapshot_refills_the_buffers_of_one_already_written_with_the_current_weights()
+    {
+        CheckpointContent At(long step) => new(_model, _optimizer, new TrainerState { Step = step, DataPosition = step }, _config, _data.Directory);
+        TrainOneStep();
+        var first = CheckpointSnapshot.Capture(At(1));
+        new CheckpointWriter(Store.Directory).Write(first);
+        TrainOneStep();
+        var weights = ParameterSnapshot.Of(_model);
+
+        var second = CheckpointSnapshot.Capture(At(2), reuse: first);
+        var directory = new CheckpointWriter(Store.Directory).Write(second);
+
+        Assert.All(second.Weights.Concat(second.Moments).Zip(first.Weights.Concat(first.Moments)), pair => Assert.Same(pair.Second.Data, pair.First.Data));
+        manual_seed(9);
+        using var restored = ModelFactory.Create(_config.Model);
+        Checkpoint.Load(directory).LoadModelWeights(restored);
+        Assert.Equal(0.0, ParameterSnapshot.MaxDifference(weights, ParameterSnapshot.Of(restored)));
+        Assert.Equal(1, Checkpoint.Load(Path.Combine(Store.Directory, CheckpointFiles.DirectoryName(1))).Step);
+    }
+
+    [Fact]
     public void Weights_and_moments_files_are_byte_identical_to_PyBridge_safetensors()
     {
         TrainOneStep();
