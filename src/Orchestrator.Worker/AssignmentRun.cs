@@ -86,8 +86,10 @@ internal sealed class AssignmentRun(
             }
             WorkerLog.AssignmentFinished(_logger, assignment.JobId, assignment.Rank, result.Steps);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
         {
+            // Abandoned (a Stop, or a new attempt after a loss or an admission): whatever broke on the way out, e.g. the
+            // ring its peers left, is not this rank's failure, and reporting it would fail the formation that replaces it.
             WorkerLog.AssignmentAbandoned(_logger, assignment.JobId, assignment.Rank);
         }
         catch (CoordinatorUnavailableException e)
