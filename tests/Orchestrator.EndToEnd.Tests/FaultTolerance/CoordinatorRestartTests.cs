@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
 using System.Text.Json;
 using Orchestrator.Cluster.Grains.Abstractions;
 using Orchestrator.EndToEnd.Tests.TestSupport;
@@ -8,7 +11,8 @@ namespace Orchestrator.EndToEnd.Tests.FaultTolerance;
 /// <summary>
 /// The coordinator process is SIGKILLed mid-run and started again on the same ports and state directory: the workers
 /// keep training through the outage (the ring does not need the coordinator), reconnect, and the job finishes as if
-/// nothing had happened, with no recovery and a checkpoint the other commands load.
+/// nothing had happened, with no recovery and a checkpoint the other commands load. A coordinator that does not come
+/// back makes its workers exit with an error once their loss timeout has passed.
 /// </summary>
 [Trait("Category", "EndToEnd")]
 public sealed class CoordinatorRestartTests(ITestOutputHelper output) : IDisposable
@@ -55,5 +59,42 @@ public sealed class CoordinatorRestartTests(ITestOutputHelper output) : IDisposa
         Assert.Equal($"step-{Steps:D8}", File.ReadAllText(TinyGpt.Latest(run)).Trim());
     }
 
+    [Fact]
+    public async Task A_worker_gives_up_with_a_clear_error_when_the_coordinator_stays_away_past_its_loss_timeout()
+    {
+        var ports = FreeLoopbackPorts(4);
+        using var coordinator = ClusterProcess.Start("coordinator", ["coordinator", "--state-dir", _temp.Sub("state"),
+            "--silo-port", $"{ports[0]}", "--gateway-port", $"{ports[1]}", "--control-port", $"{ports[2]}", "--health-port", $"{ports[3]}"]);
+        using var worker = ClusterProcess.Start("lonely", ["worker", "--coordinator", $"127.0.0.1:{ports[1]}", "--worker-id", "lonely",
+            "--threads", "1", "--coordinator-loss-timeout", "3"]);
+        var deadline = DateTime.UtcNow + Patience;
+        while (!worker.Log.Contains("worker lonely registered with"))
+        {
+            Assert.True(DateTime.UtcNow < deadline && !worker.HasExited, "the worker never registered\n" + coordinator.Describe() + "\n" + worker.Describe());
+            await Task.Delay(100);
+        }
+
+        coordinator.KillHard();
+        var outage = Stopwatch.StartNew();
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await worker.WaitForExitAsync(patience.Token);
+
+        output.WriteLine($"worker exited {outage.Elapsed.TotalSeconds:F1} s after the coordinator died");
+        Assert.InRange(outage.Elapsed, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(45));
+        Assert.Matches(@"exited [1-9]", worker.Describe());
+        Assert.Contains($"error: worker 'lonely' lost the coordinator at 127.0.0.1:{ports[1]}: nothing got through for", worker.Log);
+        Assert.Contains("--coordinator-loss-timeout 3 s", worker.Log);
+        Assert.Contains("coordinator unreachable (heartbeat", worker.Log);
+    }
+
     public void Dispose() => _temp.Dispose();
+
+    private static int[] FreeLoopbackPorts(int count)
+    {
+        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToArray();
+        foreach (var listener in listeners) listener.Start();
+        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
+        foreach (var listener in listeners) listener.Stop();
+        return ports;
+    }
 }
