@@ -19,12 +19,14 @@ internal static class Coordinator
         var settings = BenchSettings.Parse(args);
         var iperf = ReadIperf(Option(args, "--iperf-json"));
         var markdownPath = Option(args, "--markdown");
+        var codec = CodecCost.Measure(settings.ChunkBytes);
+        Console.Error.WriteLine(codec);
         var ceiling = await RunCeilingAsync(settings);
         var rows = new List<Row>();
         foreach (var world in settings.WorldSizes)
             rows.AddRange(await RunRingAsync(world, settings));
 
-        var table = Format(rows, iperf, ceiling, settings);
+        var table = codec + Environment.NewLine + Format(rows, iperf, ceiling, settings);
         Console.WriteLine(table);
         if (markdownPath is not null)
             await File.WriteAllTextAsync(markdownPath, table);
