@@ -66,7 +66,9 @@ internal static class TrainCommand
     /// <summary>A resumed run starts from the configuration saved in its latest checkpoint, so `--resume` alone is enough.</summary>
     private static RunConfig ResolveConfig(ParseResult parse, RunConfigFlags flags, PreparedDataset dataset, string runDir, bool resume)
     {
-        var saved = resume && CheckpointStore.ForRun(runDir).Latest is { } latest ? Checkpoint.Load(latest).Config : null;
+        // The newest checkpoint that verifies: a damaged latest is skipped with a warning here as in the trainer.
+        using var loggers = ConsoleLogging.Create();
+        var saved = resume ? CheckpointStore.ForRun(runDir).LatestValid(loggers.CreateLogger<Trainer>())?.Config : null;
         return flags.Resolve(parse, dataset.Meta.VocabSize, saved);
     }
 }

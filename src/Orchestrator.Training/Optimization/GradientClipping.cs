@@ -12,14 +12,22 @@ public static class GradientClipping
     /// <summary>The L2 norm over all gradients as a 0-d tensor on their device; parameters without a gradient count as zero.</summary>
     public static Tensor GlobalNorm(IReadOnlyList<Parameter> parameters)
     {
-        var norms = new List<Tensor>(parameters.Count);
+        // Sums of squares by dot products rather than linalg.vector_norm: TorchSharp 0.107 builds vector_norm's `ord`
+        // as a temporary native Scalar that a collection on another thread (gRPC, the checkpoint writer) can free
+        // during the call, which crashed a run once.
+        var squares = new List<Tensor>(parameters.Count);
         foreach (var p in parameters)
         {
             var grad = p.grad;
-            if (grad is not null) norms.Add(linalg.vector_norm(grad));
+            if (grad is null) continue;
+            using var flat = grad.reshape(-1);
+            squares.Add(dot(flat, flat));
         }
-        if (norms.Count == 0) return zeros(1).squeeze();
-        return linalg.vector_norm(stack(norms));
+        if (squares.Count == 0) return zeros(1).squeeze();
+        using var stacked = stack(squares);
+        foreach (var square in squares) square.Dispose();
+        using var total = stacked.sum();
+        return total.sqrt();
     }
 
     /// <summary>
