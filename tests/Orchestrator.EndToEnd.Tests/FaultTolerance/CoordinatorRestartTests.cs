@@ -60,8 +60,9 @@ public sealed class CoordinatorRestartTests(ITestOutputHelper output) : IDisposa
     }
 
     [Fact]
-    public async Task A_worker_gives_up_with_a_clear_error_when_the_coordinator_stays_away_past_its_loss_timeout()
+    public async Task A_job_short_of_workers_says_why_in_status_and_a_worker_gives_up_when_the_coordinator_stays_away_past_its_loss_timeout()
     {
+        var data = await SmallCorpus.PrepareAsync(SmallCorpus.Write(_temp.Sub("corpus.txt")), _temp.Sub("data"), "--tokenizer", "char");
         var ports = FreeLoopbackPorts(4);
         using var coordinator = ClusterProcess.Start("coordinator", ["coordinator", "--state-dir", _temp.Sub("state"),
             "--silo-port", $"{ports[0]}", "--gateway-port", $"{ports[1]}", "--control-port", $"{ports[2]}", "--health-port", $"{ports[3]}"]);
@@ -73,6 +74,14 @@ public sealed class CoordinatorRestartTests(ITestOutputHelper output) : IDisposa
             Assert.True(DateTime.UtcNow < deadline && !worker.HasExited, "the worker never registered\n" + coordinator.Describe() + "\n" + worker.Describe());
             await Task.Delay(100);
         }
+
+        var jobFile = _temp.Sub("job.json");
+        await File.WriteAllTextAsync(jobFile, JsonSerializer.Serialize(FaultyRun.Job("short", data, _temp.Sub("run"), workers: 2, Steps)));
+        var control = $"127.0.0.1:{ports[2]}";
+        await OrchestratorCli.SucceedAsync("submit", jobFile, "--coordinator", control);
+        var status = await OrchestratorCli.SucceedAsync("status", "short", "--coordinator", control);
+        Assert.Matches(@"(?m)^short\s+Pending\s", status.Stdout);
+        Assert.Matches(@"(?m)^  waiting for workers: 1 free and live, needs at least 2, since \d\d:\d\d:\d\d UTC$", status.Stdout);
 
         coordinator.KillHard();
         var outage = Stopwatch.StartNew();
