@@ -21,6 +21,10 @@ internal static partial class JobLog
     [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "Job {JobId}: recovering from the latest checkpoint ({Checkpoint}), restart {Restart} of {MaxRestarts}: {Reason}")]
     public static partial void Recovering(ILogger logger, string jobId, string checkpoint, int restart, int maxRestarts, string reason);
 
+    [LoggerMessage(EventId = 4011, Level = LogLevel.Warning,
+        Message = "Job {JobId}: worker '{WorkerId}' (rank {Rank} of the lost formation) has not been heard from since the failure: presumed dead, re-forming without it")]
+    public static partial void LeftOut(ILogger logger, string jobId, string workerId, int rank);
+
     [LoggerMessage(EventId = 4004, Level = LogLevel.Information, Message = "Job {JobId}: admitting {Workers} at checkpoint step {Step}: world size {OldWorldSize} -> {NewWorldSize}")]
     public static partial void Admitting(ILogger logger, string jobId, string workers, long step, int oldWorldSize, int newWorldSize);
 

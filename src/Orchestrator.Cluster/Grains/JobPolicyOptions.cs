@@ -16,6 +16,13 @@ public sealed class JobPolicyOptions
     /// <summary>A worker not heard from for this long is neither claimed nor kept as a member.</summary>
     public TimeSpan WorkerLivenessTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long a recovering job waits for all surviving members of the lost formation to check in before it re-forms
+    /// with fewer (it re-forms at once when all of them have). Workers heartbeat twice a second, so survivors check in
+    /// well within the default; a member that did not is named in the log and left out.
+    /// </summary>
+    public TimeSpan RecoveryGrace { get; set; } = TimeSpan.FromSeconds(3);
+
     /// <summary>How long a forming job waits for every member to confirm it is ready (data load, model build, server start).</summary>
     public TimeSpan ReadyTimeout { get; set; } = TimeSpan.FromMinutes(5);
 

@@ -16,17 +16,51 @@ internal sealed partial class TrainingJobGrain
     private async Task TryFormAsync()
     {
         var registry = Grains.GetWorkerRegistry();
-        var claimed = await registry.ClaimAsync(JobId, Spec.EffectiveMinWorkers, Spec.WorldSize);
+        // After a failure only workers that checked in since count, so a member that just died is not claimed again.
+        var heardSince = Job.State == JobState.Recovering ? Job.FailedUtc : null;
+        if (heardSince is { } failed && await SurvivorsYetToCheckInAsync(failed) is > 0 and var silent)
+        {
+            await NoteWaitingAsync($"waiting for {silent} of the {Job.LostMembers.Count} members of the lost formation to check in (at most " +
+                                   $"{Policy.RecoveryGrace.TotalSeconds:F0} s, Orchestrator:Jobs:RecoveryGrace)");
+            return;
+        }
+
+        var claimed = await registry.ClaimAsync(JobId, Spec.EffectiveMinWorkers, Spec.WorldSize, heardSince);
         if (claimed.Count == 0)
         {
-            await NoteWaitingAsync(await registry.CountAvailableAsync());
+            await NoteWaitingAsync($"waiting for workers: {await registry.CountAvailableAsync(heardSince)} free and live, needs at least {Spec.EffectiveMinWorkers}");
             return;
         }
 
         var resuming = Spec.Resume || Job.State == JobState.Recovering;
         var resumeFrom = resuming ? (await Grains.GetCheckpointCatalog(JobId).GetLatestAsync())?.Path : null;
+        var leftOut = Job.State == JobState.Recovering
+            ? Job.LostMembers.Where(m => claimed.All(c => c.WorkerId != m.WorkerId)).ToList()
+            : [];
+        foreach (var missing in leftOut)
+        {
+            JobLog.LeftOut(Logger, JobId, missing.WorkerId, missing.Rank);
+        }
+
+        var without = leftOut.Count == 0 ? "" : $"; left out {string.Join(", ", leftOut.Select(m => $"'{m.WorkerId}' (rank {m.Rank})"))}, not heard from since the failure";
+        Job.LostMembers = [];
         await FormAsync(claimed.Select(NewMember).ToList(), resuming, resumeFrom,
-            $"attempt {Job.Formations}: claimed {claimed.Count} workers ({string.Join(", ", claimed.Select(w => w.WorkerId))})");
+            $"attempt {Job.Formations}: claimed {claimed.Count} workers ({string.Join(", ", claimed.Select(w => w.WorkerId))}){without}");
+    }
+
+    /// <summary>
+    /// How many members of the lost formation have not heartbeated since <paramref name="failedUtc"/>; 0 once all have
+    /// or the <see cref="JobPolicyOptions.RecoveryGrace"/> has passed, and the job re-forms with whoever checked in.
+    /// </summary>
+    private async Task<int> SurvivorsYetToCheckInAsync(DateTimeOffset failedUtc)
+    {
+        if (Clock.GetUtcNow() - failedUtc >= Policy.RecoveryGrace)
+        {
+            return 0;
+        }
+
+        var statuses = await Task.WhenAll(Job.LostMembers.Select(m => Grains.GetWorker(m.WorkerId).GetStatusAsync()));
+        return statuses.Count(s => s.LastSeenUtc is not { } seen || seen <= failedUtc);
     }
 
     /// <summary>
@@ -87,10 +121,10 @@ internal sealed partial class TrainingJobGrain
     };
 
     /// <summary>Keeps the visible waiting reason current (saved and logged only when it changes).</summary>
-    private async Task NoteWaitingAsync(int available)
+    private async Task NoteWaitingAsync(string what)
     {
         var since = Job.WaitingSinceUtc ??= Clock.GetUtcNow();
-        var reason = $"waiting for workers: {available} free and live, needs at least {Spec.EffectiveMinWorkers}, since {since.UtcDateTime:HH:mm:ss} UTC";
+        var reason = $"{what}, since {since.UtcDateTime:HH:mm:ss} UTC";
         if (reason != Job.WaitingReason)
         {
             Job.WaitingReason = reason;
@@ -113,7 +147,9 @@ internal sealed partial class TrainingJobGrain
         {
             Job.RestartsUsed++;
             Job.LostFormationSize = Job.Members.Count;
-            Job.WaitingSinceUtc = Clock.GetUtcNow();
+            Job.LostMembers = Job.Members.ToList();
+            Job.FailedUtc = Clock.GetUtcNow();
+            Job.WaitingSinceUtc = Job.FailedUtc;
             JobLog.Recovering(Logger, JobId, Job.LatestCheckpoint?.Path ?? "none yet: from the start", Job.RestartsUsed, Spec.MaxRestarts, reason);
         }
 

@@ -46,4 +46,10 @@ public sealed class TrainingJobState
 
     /// <summary>Members of the formation that was lost, for the error when no replacements come.</summary>
     [Id(17)] public int LostFormationSize { get; set; }
+
+    /// <summary>Members of the lost formation, to name the ones that never checked in again when the job re-forms.</summary>
+    [Id(18)] public List<JobMember> LostMembers { get; set; } = [];
+
+    /// <summary>When the last formation was lost: only workers heard from after it are claimed while recovering.</summary>
+    [Id(19)] public DateTimeOffset? FailedUtc { get; set; }
 }

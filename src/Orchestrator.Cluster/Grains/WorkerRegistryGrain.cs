@@ -44,9 +44,9 @@ internal sealed class WorkerRegistryGrain(
         return Task.CompletedTask;
     }
 
-    public async Task<IReadOnlyList<RegisteredWorker>> ClaimAsync(string jobId, int minimum, int maximum)
+    public async Task<IReadOnlyList<RegisteredWorker>> ClaimAsync(string jobId, int minimum, int maximum, DateTimeOffset? heardSince = null)
     {
-        var candidates = Available().Take(maximum).ToList();
+        var candidates = Available(heardSince).Take(maximum).ToList();
         if (candidates.Count < minimum)
         {
             return [];
@@ -62,7 +62,7 @@ internal sealed class WorkerRegistryGrain(
         return claimed;
     }
 
-    public Task<int> CountAvailableAsync() => Task.FromResult(Available().Count());
+    public Task<int> CountAvailableAsync(DateTimeOffset? heardSince = null) => Task.FromResult(Available(heardSince).Count());
 
     public async Task ReleaseAsync(string workerId, string jobId)
     {
@@ -73,9 +73,10 @@ internal sealed class WorkerRegistryGrain(
         }
     }
 
-    private IEnumerable<RegisteredWorker> Available()
+    private IEnumerable<RegisteredWorker> Available(DateTimeOffset? heardSince = null)
     {
         var aliveSince = clock.GetUtcNow() - policy.Value.WorkerLivenessTimeout;
+        if (heardSince is { } since && since > aliveSince) aliveSince = since;
         return Workers.Values
             .Where(w => w.IsFree && w.LastSeenUtc >= aliveSince)
             .OrderBy(w => w.WorkerId, StringComparer.Ordinal);

@@ -48,7 +48,8 @@ public sealed class ElasticityTests(ClusterFixture fixture) : IAsyncLifetime
 
         await b.StopHeartbeatsAsync();
 
-        var waiting = await Eventually.MatchesAsync(job.GetStatusAsync, s => s.State == JobState.Recovering && s.WaitingReason is not null,
+        var waiting = await Eventually.MatchesAsync(job.GetStatusAsync,
+            s => s.State == JobState.Recovering && s.WaitingReason?.StartsWith("waiting for workers:", StringComparison.Ordinal) == true,
             ClusterFixture.LivenessTimeout * 4, "job to wait for a replacement");
         Assert.StartsWith("waiting for workers: 1 free and live, needs at least 2, since ", waiting.WaitingReason);
         Assert.Contains($"'{b.Id}' (rank 1) not heard from", waiting.FailureReason);
@@ -60,6 +61,24 @@ public sealed class ElasticityTests(ClusterFixture fixture) : IAsyncLifetime
         Assert.Null(failed.WaitingReason);
         Assert.Equal([JobState.Running, JobState.Recovering, JobState.Failed], failed.History.TakeLast(3).Select(t => t.To));
         Assert.True((await Grains.GetWorkerRegistry().ListAsync()).Single(w => w.WorkerId == a.Id).IsFree);
+    }
+
+    [Fact]
+    public async Task Recovery_leaves_out_a_member_that_died_moments_ago_and_names_it_even_before_its_liveness_timeout()
+    {
+        var (a, b, c) = (await Worker("a", 8301), await Worker("b", 8302), await Worker("c", 8303));
+        var (_, job) = await RunningJobAsync(Spec(worldSize: 3) with { MinWorkers = 2, MaxRestarts = 1 }, a, b, c);
+
+        // c dies; b notices first (its all-reduce with c broke) and reports, long before c's liveness timeout.
+        await c.StopHeartbeatsAsync();
+        var failedAt = DateTimeOffset.UtcNow;
+        Assert.Equal(JobState.Recovering, await job.ReportFailureAsync(b.Id, "receiving from rank 2 failed"));
+
+        var reformed = await Eventually.MatchesAsync(job.GetStatusAsync, s => s.State == JobState.Forming,
+            ClusterFixture.RecoveryGrace + TimeSpan.FromSeconds(5), "job to re-form without c");
+        Assert.True(DateTimeOffset.UtcNow - failedAt < ClusterFixture.LivenessTimeout, "re-formed only after c's liveness timeout");
+        Assert.Equal([a.Id, b.Id], reformed.Members.Select(m => m.WorkerId));
+        Assert.Contains($"left out '{c.Id}' (rank 2), not heard from since the failure", reformed.History[^1].Reason);
     }
 
     [Fact]

@@ -15,6 +15,9 @@ public sealed class ClusterFixture : IAsyncLifetime
     public static readonly TimeSpan LivenessTimeout = TimeSpan.FromSeconds(3);
     public static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(3);
     public static readonly TimeSpan ReplacementTimeout = TimeSpan.FromSeconds(3);
+
+    /// <summary>How long a recovering job waits for the lost formation's survivors to check in (test workers heartbeat every few ms).</summary>
+    public static readonly TimeSpan RecoveryGrace = TimeSpan.FromSeconds(1);
     public const int CheckpointsToKeep = 2;
 
     public TestCluster Cluster { get; private set; } = null!;
@@ -47,6 +50,7 @@ public sealed class ClusterFixture : IAsyncLifetime
                 policy.WorkerLivenessTimeout = LivenessTimeout;
                 policy.ReadyTimeout = ReadyTimeout;
                 policy.ReplacementTimeout = ReplacementTimeout;
+                policy.RecoveryGrace = RecoveryGrace;
                 policy.CheckpointsToKeep = CheckpointsToKeep;
             });
         }

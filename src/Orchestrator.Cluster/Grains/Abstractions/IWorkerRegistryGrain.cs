@@ -23,14 +23,16 @@ public interface IWorkerRegistryGrain : IGrainWithStringKey
 
     /// <summary>
     /// Claims between <paramref name="minimum"/> and <paramref name="maximum"/> free, live workers for the job,
-    /// ordered by worker id, or none at all when fewer than <paramref name="minimum"/> are available.
+    /// ordered by worker id, or none at all when fewer than <paramref name="minimum"/> are available. With
+    /// <paramref name="heardSince"/>, only workers that heartbeated after that instant count: a recovering job passes
+    /// the time of the failure, so a member that died a moment ago (still within the liveness timeout) is not re-claimed.
     /// </summary>
     [Alias("Claim")]
-    Task<IReadOnlyList<RegisteredWorker>> ClaimAsync(string jobId, int minimum, int maximum);
+    Task<IReadOnlyList<RegisteredWorker>> ClaimAsync(string jobId, int minimum, int maximum, DateTimeOffset? heardSince = null);
 
-    /// <summary>How many registered workers are free and were heard from within the liveness timeout (what a claim could get now).</summary>
+    /// <summary>How many registered workers are free and live (and heard from since <paramref name="heardSince"/>): what a claim could get now.</summary>
     [Alias("CountAvailable")]
-    Task<int> CountAvailableAsync();
+    Task<int> CountAvailableAsync(DateTimeOffset? heardSince = null);
 
     /// <summary>Frees the worker if <paramref name="jobId"/> still holds it.</summary>
     [Alias("Release")]
