@@ -18,9 +18,10 @@ internal sealed partial class TrainingJobGrain
         var registry = Grains.GetWorkerRegistry();
         // After a failure only workers that checked in since count, so a member that just died is not claimed again.
         var heardSince = Job.State == JobState.Recovering ? Job.FailedUtc : null;
-        if (heardSince is { } failed && await SurvivorsYetToCheckInAsync(failed) is > 0 and var silent)
+        var silent = heardSince is { } failed ? await SilentLostMembersAsync(failed) : [];
+        if (silent.Count > 0 && Clock.GetUtcNow() - heardSince!.Value < Policy.RecoveryGrace)
         {
-            await NoteWaitingAsync($"waiting for {silent} of the {Job.LostMembers.Count} members of the lost formation to check in (at most " +
+            await NoteWaitingAsync($"waiting for {silent.Count} of the {Job.LostMembers.Count} members of the lost formation to check in (at most " +
                                    $"{Policy.RecoveryGrace.TotalSeconds:F0} s, Orchestrator:Jobs:RecoveryGrace)");
             return;
         }
@@ -34,9 +35,7 @@ internal sealed partial class TrainingJobGrain
 
         var resuming = Spec.Resume || Job.State == JobState.Recovering;
         var resumeFrom = resuming ? (await Grains.GetCheckpointCatalog(JobId).GetLatestAsync())?.Path : null;
-        var leftOut = Job.State == JobState.Recovering
-            ? Job.LostMembers.Where(m => claimed.All(c => c.WorkerId != m.WorkerId)).ToList()
-            : [];
+        var leftOut = silent;
         foreach (var missing in leftOut)
         {
             JobLog.LeftOut(Logger, JobId, missing.WorkerId, missing.Rank);
@@ -49,18 +48,16 @@ internal sealed partial class TrainingJobGrain
     }
 
     /// <summary>
-    /// How many members of the lost formation have not heartbeated since <paramref name="failedUtc"/>; 0 once all have
-    /// or the <see cref="JobPolicyOptions.RecoveryGrace"/> has passed, and the job re-forms with whoever checked in.
+    /// Members of the lost formation that have not heartbeated since <paramref name="failedUtc"/>. A recovering job
+    /// waits up to <see cref="JobPolicyOptions.RecoveryGrace"/> for them, then re-forms without them and names them.
     /// </summary>
-    private async Task<int> SurvivorsYetToCheckInAsync(DateTimeOffset failedUtc)
+    private async Task<List<JobMember>> SilentLostMembersAsync(DateTimeOffset failedUtc)
     {
-        if (Clock.GetUtcNow() - failedUtc >= Policy.RecoveryGrace)
-        {
-            return 0;
-        }
-
         var statuses = await Task.WhenAll(Job.LostMembers.Select(m => Grains.GetWorker(m.WorkerId).GetStatusAsync()));
-        return statuses.Count(s => s.LastSeenUtc is not { } seen || seen <= failedUtc);
+        return Job.LostMembers.Zip(statuses)
+            .Where(pair => pair.Second.LastSeenUtc is not { } seen || seen <= failedUtc)
+            .Select(pair => pair.First)
+            .ToList();
     }
 
     /// <summary>

@@ -126,19 +126,29 @@ internal sealed class LocalCluster : IDisposable
         ["coordinator", "--state-dir", Path.Combine(Directory, "coordinator-state"), "--silo-port", $"{_silo}", "--gateway-port", $"{_gateway}", "--control-port", $"{_control}", "--health-port", $"{_health}"],
         _coordinatorEnvironment);
 
-    /// <summary>Distinct free ports: every listener stays open until all are taken, so none is handed out twice.</summary>
+    /// <summary>
+    /// Distinct free ports below Linux's ephemeral range (32768+), so no process binding port 0 (every worker's
+    /// collective server, every outgoing connection) can take one between this check and the coordinator's start.
+    /// </summary>
     private static int[] FreePorts(int count)
     {
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToArray();
-        try
+        var ports = new List<int>();
+        while (ports.Count < count)
         {
-            foreach (var listener in listeners) listener.Start();
-            return listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
+            var port = Random.Shared.Next(20_000, 32_000);
+            if (ports.Contains(port)) continue;
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                ports.Add(port);
+            }
+            catch (SocketException)
+            {
+                // Taken: draw another.
+            }
         }
-        finally
-        {
-            foreach (var listener in listeners) listener.Stop();
-        }
+        return ports.ToArray();
     }
 
     public void Dispose()
