@@ -45,7 +45,15 @@ internal static class EmbeddedCluster
             "--threads", config.Training.Threads.ToString(),
             "--device", config.Training.Device,
             "--exit-after-job",
-        ], new Dictionary<string, string> { [ClusterToken.EnvironmentVariable] = clusterToken })).ToList();
+        ], new Dictionary<string, string>
+        {
+            [ClusterToken.EnvironmentVariable] = clusterToken,
+            // Loopback between processes of one command, guarded by the token: certificates a user exported for a real
+            // cluster would make the workers speak TLS to this plain coordinator, so the children do not inherit them.
+            [MutualTlsOptions.CertificateEnvironmentVariable] = "",
+            [MutualTlsOptions.KeyEnvironmentVariable] = "",
+            [MutualTlsOptions.CaEnvironmentVariable] = "",
+        })).ToList();
         try
         {
             using var control = ControlClient.Connect(coordinator.ControlAddress.ToString(), clusterToken);
