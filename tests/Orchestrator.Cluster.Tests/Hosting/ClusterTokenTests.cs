@@ -3,6 +3,7 @@ using Orchestrator.Cluster.Control;
 using Orchestrator.Cluster.Hosting;
 using Orchestrator.Cluster.Tests.Support;
 using Orchestrator.Collective.Security;
+using Orchestrator.Collective.Tests;
 
 namespace Orchestrator.Cluster.Tests.Hosting;
 
