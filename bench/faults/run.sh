@@ -9,6 +9,7 @@
 #       coord      SIGKILL the coordinator; a new one starts on the same ports and state directory 2 s later
 #       corrupt    flip bytes in the latest checkpoint's weights, then SIGKILL a member so recovery must read the disk
 #       join       start one more worker (admitted at the next checkpoint, up to max_workers)
+#     in a random order that meets every kind once per round of five.
 #  4. Prints one row per fault (step injected, seconds until the job was Running again) and the summary: faults
 #     survived, steps lost (trained twice after going back to a checkpoint, from metrics.jsonl), final validation loss
 #     against the unfaulted run.
@@ -69,7 +70,7 @@ start_worker() {
 # Job state from the coordinator's Prometheus endpoint (cheap to poll; refreshed every 2 s); "" while it restarts.
 job_state() {
   curl -sf "http://127.0.0.1:$health/metrics" 2>/dev/null \
-    | sed -n "s/^orchestrator_job_state{job_id=\"$1\",state=\"\([A-Za-z]*\)\"} 1\$/\1/p" | head -1 || true
+    | grep "^orchestrator_job_state{.*job_id=\"$1\"" | grep ' 1$' | sed 's/.*state="\([A-Za-z]*\)".*/\1/' | head -1 || true
 }
 
 last_step() { # RUN_DIR: highest step in metrics.jsonl so far
@@ -130,12 +131,19 @@ log "faulted job: 3 workers (min 2, max 4), $faults faults every $gap steps"
 submit faulted "$faulted"
 wait_for_state faulted Running 300
 kinds=(kill9 hang coord corrupt join)
+# A random order in which every kind comes once per round of five (so a short series still meets each fault).
+series=()
+while (( ${#series[@]} < faults )); do
+  round=("${kinds[@]}")
+  for (( i = ${#round[@]} - 1; i > 0; i-- )); do j=$(( RANDOM % (i + 1) )); t="${round[i]}"; round[i]="${round[j]}"; round[j]="$t"; done
+  series+=("${round[@]}")
+done
 printf "fault\tkind\ttarget\tstep\tseconds_to_running\n" > "$folder/faults.tsv"
 for f in $(seq 1 "$faults"); do
   target_step=$(( f * gap ))
   (( target_step < steps - checkpoint_interval )) || { log "no room for fault $f before the end"; break; }
   wait_for_step "$faulted" "$target_step" 900
-  kind="${kinds[RANDOM % ${#kinds[@]}]}"
+  kind="${series[f - 1]}"
   at=$(last_step "$faulted")
   started=$(date +%s.%N)
   target="-"
@@ -161,6 +169,7 @@ for f in $(seq 1 "$faults"); do
   sleep 1
   wait_for_state faulted Running 300
   back=$($python -c "import time; print(f'{time.time() - $started:.1f}')")
+  [ "$kind" = join ] && back="-"  # a joining worker waits for the next checkpoint; the job never stopped
   printf "%s\t%s\t%s\t%s\t%s\n" "$f" "$kind" "$target" "$at" "$back" >> "$folder/faults.tsv"
 done
 survived=yes

@@ -100,7 +100,7 @@ internal sealed class AssignmentRun(
         catch (Exception e)
         {
             WorkerLog.AssignmentFailed(_logger, e, assignment.JobId, assignment.Rank, e.Message);
-            await link.CallAsync("report the failure", () => job.ReportFailureAsync(options.WorkerId, $"{options.WorkerId} (rank {assignment.Rank}): {e.Message}"), cancellationToken);
+            await link.CallAsync("report the failure", () => job.ReportFailureAsync(options.WorkerId, assignment.Attempt, $"{options.WorkerId} (rank {assignment.Rank}): {e.Message}"), cancellationToken);
         }
     }
 

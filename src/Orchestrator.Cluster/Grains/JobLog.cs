@@ -31,6 +31,10 @@ internal static partial class JobLog
     [LoggerMessage(EventId = 4005, Level = LogLevel.Information, Message = "Job {JobId} is {State}: {Reason}")]
     public static partial void Waiting(ILogger logger, string jobId, JobState state, string reason);
 
+    [LoggerMessage(EventId = 4012, Level = LogLevel.Information,
+        Message = "Job {JobId}: ignoring a failure report from {WorkerId} for attempt {Attempt} (the job is at attempt {CurrentAttempt}): {Reason}")]
+    public static partial void StaleFailure(ILogger logger, string jobId, string workerId, int attempt, int currentAttempt, string reason);
+
     [LoggerMessage(EventId = 4006, Level = LogLevel.Information, Message = "Job {JobId}: ignoring stale ready from {WorkerId} (attempt {Attempt}; job is {State} at attempt {CurrentAttempt})")]
     public static partial void StaleReady(ILogger logger, string jobId, string workerId, int attempt, JobState state, int currentAttempt);
 }

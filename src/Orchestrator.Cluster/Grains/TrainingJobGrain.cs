@@ -181,9 +181,15 @@ internal sealed partial class TrainingJobGrain(
         return Job.State;
     }
 
-    public async Task<JobState> ReportFailureAsync(string workerId, string reason)
+    public async Task<JobState> ReportFailureAsync(string workerId, int attempt, string reason)
     {
         EnsureSubmitted();
+        if (attempt != CurrentAttempt)
+        {
+            JobLog.StaleFailure(Logger, JobId, workerId, attempt, CurrentAttempt, reason);
+            return Job.State;
+        }
+
         if (Job.State is not (JobState.Forming or JobState.Running) || FindMember(workerId) is not { } member)
         {
             return Job.State;

@@ -66,19 +66,36 @@ public sealed class ElasticityTests(ClusterFixture fixture) : IAsyncLifetime
     [Fact]
     public async Task Recovery_leaves_out_a_member_that_died_moments_ago_and_names_it_even_before_its_liveness_timeout()
     {
-        var (a, b, c) = (await Worker("a", 8301), await Worker("b", 8302), await Worker("c", 8303));
+        var (a, b, c) = (await Worker("a", 8601), await Worker("b", 8602), await Worker("c", 8603));
         var (_, job) = await RunningJobAsync(Spec(worldSize: 3) with { MinWorkers = 2, MaxRestarts = 1 }, a, b, c);
 
         // c dies; b notices first (its all-reduce with c broke) and reports, long before c's liveness timeout.
         await c.StopHeartbeatsAsync();
         var failedAt = DateTimeOffset.UtcNow;
-        Assert.Equal(JobState.Recovering, await job.ReportFailureAsync(b.Id, "receiving from rank 2 failed"));
+        Assert.Equal(JobState.Recovering, await job.ReportFailureAsync(b.Id, 0, "receiving from rank 2 failed"));
 
         var reformed = await Eventually.MatchesAsync(job.GetStatusAsync, s => s.State == JobState.Forming,
             ClusterFixture.RecoveryGrace + TimeSpan.FromSeconds(5), "job to re-form without c");
         Assert.True(DateTimeOffset.UtcNow - failedAt < ClusterFixture.LivenessTimeout, "re-formed only after c's liveness timeout");
         Assert.Equal([a.Id, b.Id], reformed.Members.Select(m => m.WorkerId));
         Assert.Contains($"left out '{c.Id}' (rank 2), not heard from since the failure", reformed.History[^1].Reason);
+        await job.CancelAsync("test over: free the workers");
+    }
+
+    [Fact]
+    public async Task A_failure_reported_for_an_earlier_attempt_does_not_break_the_formation_that_replaced_it()
+    {
+        var (a, b) = (await Worker("a", 8501), await Worker("b", 8502));
+        var (_, job) = await RunningJobAsync(Spec(worldSize: 2) with { MaxRestarts = 2 }, a, b);
+        Assert.Equal(JobState.Recovering, await job.ReportFailureAsync(a.Id, 0, "receiving from rank 1 failed"));
+        await Eventually.MatchesAsync(job.GetStatusAsync, s => s.State == JobState.Forming, TimeSpan.FromSeconds(10), "job to re-form");
+
+        // b was slow to leave attempt 0 and only now sees its ring break: that is not a failure of attempt 1.
+        Assert.Equal(JobState.Forming, await job.ReportFailureAsync(b.Id, 0, "sending to rank 0 failed"));
+        var status = await job.GetStatusAsync();
+        Assert.Equal(1, status.Attempt);
+        Assert.Single(status.History, t => t.To == JobState.Recovering);
+        await job.CancelAsync("test over: free the workers");
     }
 
     [Fact]
@@ -137,7 +154,7 @@ public sealed class ElasticityTests(ClusterFixture fixture) : IAsyncLifetime
 
         Assert.Equal(JobState.Running, (await job.GetStatusAsync()).State);
         // Growth used no restart: with max_restarts 0 a failure now is final, but one recovery was never spent.
-        Assert.Equal(JobState.Failed, await job.ReportFailureAsync(c.Id, "disk full"));
+        Assert.Equal(JobState.Failed, await job.ReportFailureAsync(c.Id, 1, "disk full"));
         Assert.DoesNotContain((await job.GetStatusAsync()).History, t => t.To == JobState.Recovering);
     }
 

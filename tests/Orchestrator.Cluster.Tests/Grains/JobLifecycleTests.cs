@@ -124,7 +124,7 @@ public sealed class JobLifecycleTests(ClusterFixture fixture) : IAsyncLifetime
         var (a, b, c) = (await Worker("a", 7301), await Worker("b", 7302), await Worker("c", 7303));
         var (spec, job) = await RunningJobAsync(0, a, b, c);
 
-        Assert.Equal(JobState.Failed, await job.ReportFailureAsync(b.Id, "CUDA out of memory"));
+        Assert.Equal(JobState.Failed, await job.ReportFailureAsync(b.Id, 0, "CUDA out of memory"));
 
         var status = await job.GetStatusAsync();
         Assert.Contains("CUDA out of memory", status.FailureReason);
@@ -137,7 +137,7 @@ public sealed class JobLifecycleTests(ClusterFixture fixture) : IAsyncLifetime
         Assert.Equal("CUDA out of memory", (await b.Grain.GetStatusAsync()).LastError);
         Assert.Null((await a.Grain.GetStatusAsync()).LastError);
         // A late report from another rank changes nothing.
-        Assert.Equal(JobState.Failed, await job.ReportFailureAsync(c.Id, "ring broken"));
+        Assert.Equal(JobState.Failed, await job.ReportFailureAsync(c.Id, 0, "ring broken"));
         Assert.Equal(status.Version, (await job.GetStatusAsync()).Version);
     }
 
@@ -194,7 +194,7 @@ public sealed class JobLifecycleTests(ClusterFixture fixture) : IAsyncLifetime
         var checkpoint = new CheckpointRecord { Step = 50, Path = "/runs/x/step-50", Sha256 = new string('c', 64), ValLoss = 1.5 };
         Assert.Empty(await job.ReportCheckpointAsync(a.Id, checkpoint));
 
-        Assert.Equal(JobState.Recovering, await job.ReportFailureAsync(b.Id, "NCCL timeout"));
+        Assert.Equal(JobState.Recovering, await job.ReportFailureAsync(b.Id, 0, "NCCL timeout"));
 
         // Both members are alive and check in again after the failure, so the job re-forms with both.
         var status = await Eventually.MatchesAsync(job.GetStatusAsync, s => s.State == JobState.Forming,
@@ -211,7 +211,7 @@ public sealed class JobLifecycleTests(ClusterFixture fixture) : IAsyncLifetime
         Assert.Equal(JobState.Running, await job.ConfirmReadyAsync(b.Id, attempt: 1));
 
         // The restart budget is spent: the next failure is final.
-        Assert.Equal(JobState.Failed, await job.ReportFailureAsync(a.Id, "disk full"));
+        Assert.Equal(JobState.Failed, await job.ReportFailureAsync(a.Id, 1, "disk full"));
     }
 
     [Fact]

@@ -50,8 +50,10 @@ public interface ITrainingJobGrain : IGrainWithStringKey
 
     /// <summary>
     /// A member cannot go on. The job re-forms from its latest checkpoint while restarts are left (Recovering),
-    /// otherwise it moves to Failed with <paramref name="reason"/>; the other members are told to stop.
+    /// otherwise it moves to Failed with <paramref name="reason"/>; the other members are told to stop. A report from
+    /// an earlier <paramref name="attempt"/> changes nothing: a worker still in the previous formation when the job
+    /// re-formed (for a loss or an admission) sees its ring break as its peers leave, and that is not a new failure.
     /// </summary>
     [Alias("ReportFailure")]
-    Task<JobState> ReportFailureAsync(string workerId, string reason);
+    Task<JobState> ReportFailureAsync(string workerId, int attempt, string reason);
 }
