@@ -7,7 +7,8 @@
 #       kill9      SIGKILL a member worker; a replacement worker starts 3 s later
 #       hang       SIGSTOP a member worker (alive but silent); once the coordinator has noticed, it is killed and replaced
 #       coord      SIGKILL the coordinator; a new one starts on the same ports and state directory 2 s later
-#       corrupt    flip bytes in the latest checkpoint's weights, then SIGKILL a member so recovery must read the disk
+#       corrupt    freeze the workers, flip bytes in the latest checkpoint's weights, SIGKILL a member and thaw the
+#                  others, so recovery must find the damage and fall back to the checkpoint before
 #       join       start one more worker (admitted at the next checkpoint, up to max_workers)
 #     in a random order that meets every kind once per round of five.
 #  4. Prints one row per fault (step injected, seconds until the job was Running again) and the summary: faults
@@ -159,9 +160,13 @@ for f in $(seq 1 "$faults"); do
     coord)
       kill -9 "$coordinator_pid"; log "fault $f: kill -9 coordinator at step $at"; sleep 2; start_coordinator ;;
     corrupt)
+      # Freeze every worker first, so no newer checkpoint can appear between the corruption and the kill.
+      target=$(pick_member faulted)
+      for pid in "${worker_pids[@]}"; do kill -STOP "$pid"; done
       latest="$faulted/checkpoints/$(cat "$faulted/checkpoints/latest")"
       printf '\xde\xad\xbe\xef' | dd of="$latest/model.safetensors" bs=1 seek=4096 conv=notrunc status=none
-      target=$(pick_member faulted); kill -9 "${worker_pids[$target]}"; unset "worker_pids[$target]"
+      kill -9 "${worker_pids[$target]}"; unset "worker_pids[$target]"
+      for pid in "${worker_pids[@]}"; do kill -CONT "$pid"; done
       log "fault $f: corrupted $(basename "$latest") and kill -9 $target at step $at"; sleep 3; start_worker ;;
     join)
       start_worker; target="w$(( next_worker - 1 ))"; log "fault $f: $target joins at step $at" ;;
