@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Orchestrator.Cluster.Grains.Abstractions;
 using Orchestrator.EndToEnd.Tests.TestSupport;
@@ -63,27 +61,21 @@ public sealed class CoordinatorRestartTests(ITestOutputHelper output) : IDisposa
     public async Task A_job_short_of_workers_says_why_in_status_and_a_worker_gives_up_when_the_coordinator_stays_away_past_its_loss_timeout()
     {
         var data = await SmallCorpus.PrepareAsync(SmallCorpus.Write(_temp.Sub("corpus.txt")), _temp.Sub("data"), "--tokenizer", "char");
-        var ports = FreeLoopbackPorts(4);
-        using var coordinator = ClusterProcess.Start("coordinator", ["coordinator", "--state-dir", _temp.Sub("state"),
-            "--silo-port", $"{ports[0]}", "--gateway-port", $"{ports[1]}", "--control-port", $"{ports[2]}", "--health-port", $"{ports[3]}"]);
-        using var worker = ClusterProcess.Start("lonely", ["worker", "--coordinator", $"127.0.0.1:{ports[1]}", "--worker-id", "lonely",
-            "--threads", "1", "--coordinator-loss-timeout", "3"]);
+        using var cluster = new LocalCluster(_temp.Sub("cluster"), Liveness);
+        var worker = cluster.AddWorker("lonely", "--coordinator-loss-timeout", "3");
         var deadline = DateTime.UtcNow + Patience;
         while (!worker.Log.Contains("worker lonely registered with"))
         {
-            Assert.True(DateTime.UtcNow < deadline && !worker.HasExited, "the worker never registered\n" + coordinator.Describe() + "\n" + worker.Describe());
+            Assert.True(DateTime.UtcNow < deadline && !worker.HasExited, "the worker never registered\n" + cluster.Describe());
             await Task.Delay(100);
         }
 
-        var jobFile = _temp.Sub("job.json");
-        await File.WriteAllTextAsync(jobFile, JsonSerializer.Serialize(FaultyRun.Job("short", data, _temp.Sub("run"), workers: 2, Steps)));
-        var control = $"127.0.0.1:{ports[2]}";
-        await OrchestratorCli.SucceedAsync("submit", jobFile, "--coordinator", control);
-        var status = await OrchestratorCli.SucceedAsync("status", "short", "--coordinator", control);
+        await cluster.SubmitAsync(FaultyRun.Job("short", data, _temp.Sub("run"), workers: 2, Steps));
+        var status = await OrchestratorCli.SucceedAsync("status", "short", "--coordinator", cluster.ControlAddress);
         Assert.Matches(@"(?m)^short\s+Pending\s", status.Stdout);
         Assert.Matches(@"(?m)^  waiting for workers: 1 free and live, needs at least 2, since \d\d:\d\d:\d\d UTC$", status.Stdout);
 
-        coordinator.KillHard();
+        cluster.Coordinator.KillHard();
         var outage = Stopwatch.StartNew();
         using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await worker.WaitForExitAsync(patience.Token);
@@ -91,19 +83,10 @@ public sealed class CoordinatorRestartTests(ITestOutputHelper output) : IDisposa
         output.WriteLine($"worker exited {outage.Elapsed.TotalSeconds:F1} s after the coordinator died");
         Assert.InRange(outage.Elapsed, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(45));
         Assert.Matches(@"exited [1-9]", worker.Describe());
-        Assert.Contains($"error: worker 'lonely' lost the coordinator at 127.0.0.1:{ports[1]}: nothing got through for", worker.Log);
+        Assert.Contains($"error: worker 'lonely' lost the coordinator at {cluster.GatewayAddress}: nothing got through for", worker.Log);
         Assert.Contains("--coordinator-loss-timeout 3 s", worker.Log);
         Assert.Contains("coordinator unreachable (heartbeat", worker.Log);
     }
 
     public void Dispose() => _temp.Dispose();
-
-    private static int[] FreeLoopbackPorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToArray();
-        foreach (var listener in listeners) listener.Start();
-        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        foreach (var listener in listeners) listener.Stop();
-        return ports;
-    }
 }

@@ -42,13 +42,16 @@ internal sealed class LocalCluster : IDisposable
 
     public string ControlAddress => $"127.0.0.1:{_control}";
 
+    /// <summary>The Orleans gateway workers connect to.</summary>
+    public string GatewayAddress => $"127.0.0.1:{_gateway}";
+
     public IReadOnlyList<ClusterProcess> Workers => _workers;
 
-    /// <summary>Starts <c>orchestrator worker</c> with one libtorch thread and id <paramref name="workerId"/>.</summary>
-    public ClusterProcess AddWorker(string workerId)
+    /// <summary>Starts <c>orchestrator worker</c> with one libtorch thread, id <paramref name="workerId"/> and <paramref name="extra"/> flags.</summary>
+    public ClusterProcess AddWorker(string workerId, params string[] extra)
     {
         var worker = ClusterProcess.Start(workerId,
-            ["worker", "--coordinator", $"127.0.0.1:{_gateway}", "--worker-id", workerId, "--threads", "1"]);
+            ["worker", "--coordinator", GatewayAddress, "--worker-id", workerId, "--threads", "1", .. extra]);
         _workers.Add(worker);
         return worker;
     }
