@@ -100,7 +100,10 @@ internal sealed class AssignmentRun(
         catch (Exception e)
         {
             WorkerLog.AssignmentFailed(_logger, e, assignment.JobId, assignment.Rank, e.Message);
-            await link.CallAsync("report the failure", () => job.ReportFailureAsync(options.WorkerId, assignment.Attempt, $"{options.WorkerId} (rank {assignment.Rank}): {e.Message}"), cancellationToken);
+            // This worker's own inputs (dataset, checkpoint, vocabulary) are wrong: the job goes on without it.
+            var atFault = e is InvalidDatasetException or CheckpointMismatchException or InvalidRunConfigException;
+            await link.CallAsync("report the failure",
+                () => job.ReportFailureAsync(options.WorkerId, assignment.Attempt, $"{options.WorkerId} (rank {assignment.Rank}): {e.Message}", atFault), cancellationToken);
         }
     }
 

@@ -35,6 +35,10 @@ internal static partial class JobLog
         Message = "Job {JobId}: ignoring a failure report from {WorkerId} for attempt {Attempt} (the job is at attempt {CurrentAttempt}): {Reason}")]
     public static partial void StaleFailure(ILogger logger, string jobId, string workerId, int attempt, int currentAttempt, string reason);
 
+    [LoggerMessage(EventId = 4013, Level = LogLevel.Warning,
+        Message = "Job {JobId}: worker '{WorkerId}' cannot run this job and is left out of its formations from now on: {Reason}")]
+    public static partial void Excluded(ILogger logger, string jobId, string workerId, string reason);
+
     [LoggerMessage(EventId = 4006, Level = LogLevel.Information, Message = "Job {JobId}: ignoring stale ready from {WorkerId} (attempt {Attempt}; job is {State} at attempt {CurrentAttempt})")]
     public static partial void StaleReady(ILogger logger, string jobId, string workerId, int attempt, JobState state, int currentAttempt);
 }

@@ -26,10 +26,10 @@ internal sealed partial class TrainingJobGrain
             return;
         }
 
-        var claimed = await registry.ClaimAsync(JobId, Spec.EffectiveMinWorkers, Spec.WorldSize, heardSince);
+        var claimed = await registry.ClaimAsync(JobId, Spec.EffectiveMinWorkers, Spec.WorldSize, heardSince, Job.ExcludedWorkers);
         if (claimed.Count == 0)
         {
-            await NoteWaitingAsync($"waiting for workers: {await registry.CountAvailableAsync(heardSince)} free and live, needs at least {Spec.EffectiveMinWorkers}");
+            await NoteWaitingAsync($"waiting for workers: {await registry.CountAvailableAsync(heardSince, Job.ExcludedWorkers)} free and live, needs at least {Spec.EffectiveMinWorkers}");
             return;
         }
 
@@ -66,7 +66,7 @@ internal sealed partial class TrainingJobGrain
     /// </summary>
     private async Task TryGrowAsync(long checkpointStep)
     {
-        var joiners = await Grains.GetWorkerRegistry().ClaimAsync(JobId, 1, Spec.EffectiveMaxWorkers - Job.Members.Count);
+        var joiners = await Grains.GetWorkerRegistry().ClaimAsync(JobId, 1, Spec.EffectiveMaxWorkers - Job.Members.Count, excluded: Job.ExcludedWorkers);
         if (joiners.Count == 0)
         {
             return;
@@ -131,7 +131,7 @@ internal sealed partial class TrainingJobGrain
     }
 
     /// <summary>Re-forms from the latest checkpoint while restarts are left, otherwise fails the job; stops every member either way.</summary>
-    private async Task HandleMemberFailureAsync(string reason, string? failedWorkerId, string? error)
+    private async Task HandleMemberFailureAsync(string reason, string? failedWorkerId, string? error, bool usesRestart = true)
     {
         if (failedWorkerId is not null && FindMember(failedWorkerId) is { } lost)
         {
@@ -139,10 +139,11 @@ internal sealed partial class TrainingJobGrain
         }
 
         Job.FailureReason = reason;
-        var recover = Job.RestartsUsed < Spec.MaxRestarts;
+        // A worker that cannot run this job is left out; re-forming without it is not a restart of the job.
+        var recover = !usesRestart || Job.RestartsUsed < Spec.MaxRestarts;
         if (recover)
         {
-            Job.RestartsUsed++;
+            Job.RestartsUsed += usesRestart ? 1 : 0;
             Job.LostFormationSize = Job.Members.Count;
             Job.LostMembers = Job.Members.ToList();
             Job.FailedUtc = Clock.GetUtcNow();
@@ -170,7 +171,7 @@ internal sealed partial class TrainingJobGrain
             return;
         }
 
-        var available = await Grains.GetWorkerRegistry().CountAvailableAsync();
+        var available = await Grains.GetWorkerRegistry().CountAvailableAsync(excluded: Job.ExcludedWorkers);
         var reason = $"no replacement workers within {timeout.TotalSeconds:F0} s (Orchestrator:Jobs:ReplacementTimeout): the job had {Job.LostFormationSize} workers, " +
                      $"{available} free and live now, needs at least {Spec.EffectiveMinWorkers} (min_workers); start more workers or resubmit with a lower min_workers " +
                      $"(last failure: {Job.FailureReason})";

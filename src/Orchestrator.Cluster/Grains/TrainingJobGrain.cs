@@ -181,7 +181,7 @@ internal sealed partial class TrainingJobGrain(
         return Job.State;
     }
 
-    public async Task<JobState> ReportFailureAsync(string workerId, int attempt, string reason)
+    public async Task<JobState> ReportFailureAsync(string workerId, int attempt, string reason, bool workerAtFault = false)
     {
         EnsureSubmitted();
         if (attempt != CurrentAttempt)
@@ -190,12 +190,21 @@ internal sealed partial class TrainingJobGrain(
             return Job.State;
         }
 
+        // Also when the job is already recovering: every member may find the same fault in its own inputs.
+        var inFormation = FindMember(workerId) is not null || Job.LostMembers.Exists(m => m.WorkerId == workerId);
+        if (workerAtFault && inFormation && !Job.ExcludedWorkers.Contains(workerId))
+        {
+            Job.ExcludedWorkers.Add(workerId);
+            JobLog.Excluded(Logger, JobId, workerId, reason);
+            await SaveAsync();
+        }
+
         if (Job.State is not (JobState.Forming or JobState.Running) || FindMember(workerId) is not { } member)
         {
             return Job.State;
         }
 
-        await HandleMemberFailureAsync($"worker '{workerId}' (rank {member.Rank}) failed: {reason}", workerId, reason);
+        await HandleMemberFailureAsync($"worker '{workerId}' (rank {member.Rank}) failed: {reason}", workerId, reason, usesRestart: !workerAtFault);
         return Job.State;
     }
 

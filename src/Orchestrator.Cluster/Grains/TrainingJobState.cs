@@ -52,4 +52,7 @@ public sealed class TrainingJobState
 
     /// <summary>When the last formation was lost: only workers heard from after it are claimed while recovering.</summary>
     [Id(19)] public DateTimeOffset? FailedUtc { get; set; }
+
+    /// <summary>Workers that reported they cannot run this job (bad local data, mismatched checkpoint): never claimed for it again.</summary>
+    [Id(20)] public List<string> ExcludedWorkers { get; set; } = [];
 }

@@ -44,9 +44,10 @@ internal sealed class WorkerRegistryGrain(
         return Task.CompletedTask;
     }
 
-    public async Task<IReadOnlyList<RegisteredWorker>> ClaimAsync(string jobId, int minimum, int maximum, DateTimeOffset? heardSince = null)
+    public async Task<IReadOnlyList<RegisteredWorker>> ClaimAsync(string jobId, int minimum, int maximum, DateTimeOffset? heardSince = null,
+        IReadOnlyCollection<string>? excluded = null)
     {
-        var candidates = Available(heardSince).Take(maximum).ToList();
+        var candidates = Available(heardSince, excluded).Take(maximum).ToList();
         if (candidates.Count < minimum)
         {
             return [];
@@ -62,7 +63,8 @@ internal sealed class WorkerRegistryGrain(
         return claimed;
     }
 
-    public Task<int> CountAvailableAsync(DateTimeOffset? heardSince = null) => Task.FromResult(Available(heardSince).Count());
+    public Task<int> CountAvailableAsync(DateTimeOffset? heardSince = null, IReadOnlyCollection<string>? excluded = null) =>
+        Task.FromResult(Available(heardSince, excluded).Count());
 
     public async Task ReleaseAsync(string workerId, string jobId)
     {
@@ -73,12 +75,12 @@ internal sealed class WorkerRegistryGrain(
         }
     }
 
-    private IEnumerable<RegisteredWorker> Available(DateTimeOffset? heardSince = null)
+    private IEnumerable<RegisteredWorker> Available(DateTimeOffset? heardSince = null, IReadOnlyCollection<string>? excluded = null)
     {
         var aliveSince = clock.GetUtcNow() - policy.Value.WorkerLivenessTimeout;
         if (heardSince is { } since && since > aliveSince) aliveSince = since;
         return Workers.Values
-            .Where(w => w.IsFree && w.LastSeenUtc >= aliveSince)
+            .Where(w => w.IsFree && w.LastSeenUtc >= aliveSince && excluded?.Contains(w.WorkerId) != true)
             .OrderBy(w => w.WorkerId, StringComparer.Ordinal);
     }
 

@@ -99,6 +99,32 @@ public sealed class ElasticityTests(ClusterFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_worker_that_cannot_run_the_job_is_left_out_for_good_and_the_job_goes_on_without_using_a_restart()
+    {
+        var (a, b, c) = (await Worker("a", 8701), await Worker("b", 8702), await Worker("c", 8703));
+        var (_, job) = await RunningJobAsync(Spec(worldSize: 3) with { MinWorkers = 2, MaxRestarts = 0 }, a, b, c);
+
+        Assert.Equal(JobState.Recovering,
+            await job.ReportFailureAsync(c.Id, 0, "dataset directory '/data/tiny' does not exist", workerAtFault: true));
+
+        var reformed = await Eventually.MatchesAsync(job.GetStatusAsync, s => s.State == JobState.Forming, TimeSpan.FromSeconds(10), "job to re-form");
+        Assert.Equal([a.Id, b.Id], reformed.Members.Select(m => m.WorkerId));
+        Assert.True((await Grains.GetWorkerRegistry().ListAsync()).Single(w => w.WorkerId == c.Id).IsFree, "c is free but must not be claimed");
+        foreach (var worker in new[] { a, b })
+        {
+            await job.ConfirmReadyAsync(worker.Id, attempt: 1);
+        }
+
+        // Still no growth back to 3 at a checkpoint: c stays out of this job.
+        await job.ReportCheckpointAsync(a.Id, Checkpoint(10));
+        var running = await job.GetStatusAsync();
+        Assert.Equal(JobState.Running, running.State);
+        Assert.Equal(2, running.Members.Count);
+        // max_restarts 0 and no restart was used for c: a real failure now is final.
+        Assert.Equal(JobState.Failed, await job.ReportFailureAsync(b.Id, 1, "disk full"));
+    }
+
+    [Fact]
     public async Task Recovering_job_reforms_when_a_replacement_registers_within_the_timeout()
     {
         var (a, b) = (await Worker("a", 8201), await Worker("b", 8202));

@@ -4,8 +4,9 @@ using Orchestrator.EndToEnd.Tests.TestSupport;
 namespace Orchestrator.EndToEnd.Tests.FaultTolerance;
 
 /// <summary>
-/// Bad input reaches the workers of a running cluster: the job it belongs to fails with an error naming the problem,
-/// and the cluster (coordinator and workers) goes on to run the next job.
+/// Bad input reaches the workers of a running cluster: each worker that cannot run the job is left out of it; when
+/// none can, the job fails with an error naming the problem, and the cluster (coordinator and workers) goes on to run
+/// the next job with the same workers.
 /// </summary>
 [Trait("Category", "EndToEnd")]
 public sealed class BadJobInputTests : IDisposable
@@ -28,6 +29,8 @@ public sealed class BadJobInputTests : IDisposable
 
         Assert.Equal(JobState.Failed, failed.State);
         Assert.Contains(missing, failed.FailureReason);
+        Assert.Contains("no replacement workers", failed.FailureReason);
+        Assert.Contains("cannot run this job and is left out", cluster.Coordinator.Log);
         Assert.False(cluster.Coordinator.HasExited, cluster.Describe());
         Assert.All(cluster.Workers, w => Assert.False(w.HasExited, cluster.Describe()));
 

@@ -29,10 +29,14 @@ internal sealed class LocalCluster : IDisposable
         {
             ["Orchestrator__Jobs__WorkerLivenessTimeout"] = livenessTimeout.ToString("c"),
             ["Orchestrator__Jobs__MonitorInterval"] = TimeSpan.FromMilliseconds(250).ToString("c"),
+            ["Orchestrator__Jobs__ReplacementTimeout"] = ReplacementTimeout.ToString("c"),
         };
         Coordinator = StartCoordinator();
         Control = ControlClient.Connect($"127.0.0.1:{_control}");
     }
+
+    /// <summary>How long a recovering job of this cluster waits for replacement workers before it fails.</summary>
+    public static readonly TimeSpan ReplacementTimeout = TimeSpan.FromSeconds(15);
 
     public string Directory { get; }
 

@@ -53,7 +53,9 @@ public interface ITrainingJobGrain : IGrainWithStringKey
     /// otherwise it moves to Failed with <paramref name="reason"/>; the other members are told to stop. A report from
     /// an earlier <paramref name="attempt"/> changes nothing: a worker still in the previous formation when the job
     /// re-formed (for a loss or an admission) sees its ring break as its peers leave, and that is not a new failure.
+    /// <paramref name="workerAtFault"/> says the worker cannot run this job at all (its dataset is missing or damaged,
+    /// its checkpoint or tokenizer does not match): the job goes on without it, never claims it again and uses no restart.
     /// </summary>
     [Alias("ReportFailure")]
-    Task<JobState> ReportFailureAsync(string workerId, int attempt, string reason);
+    Task<JobState> ReportFailureAsync(string workerId, int attempt, string reason, bool workerAtFault = false);
 }

@@ -26,13 +26,15 @@ public interface IWorkerRegistryGrain : IGrainWithStringKey
     /// ordered by worker id, or none at all when fewer than <paramref name="minimum"/> are available. With
     /// <paramref name="heardSince"/>, only workers that heartbeated after that instant count: a recovering job passes
     /// the time of the failure, so a member that died a moment ago (still within the liveness timeout) is not re-claimed.
+    /// Workers in <paramref name="excluded"/> (those that cannot run this job) are never claimed.
     /// </summary>
     [Alias("Claim")]
-    Task<IReadOnlyList<RegisteredWorker>> ClaimAsync(string jobId, int minimum, int maximum, DateTimeOffset? heardSince = null);
+    Task<IReadOnlyList<RegisteredWorker>> ClaimAsync(string jobId, int minimum, int maximum, DateTimeOffset? heardSince = null,
+        IReadOnlyCollection<string>? excluded = null);
 
-    /// <summary>How many registered workers are free and live (and heard from since <paramref name="heardSince"/>): what a claim could get now.</summary>
+    /// <summary>How many registered workers are free and live (and heard from since <paramref name="heardSince"/>, and not <paramref name="excluded"/>): what a claim could get now.</summary>
     [Alias("CountAvailable")]
-    Task<int> CountAvailableAsync(DateTimeOffset? heardSince = null);
+    Task<int> CountAvailableAsync(DateTimeOffset? heardSince = null, IReadOnlyCollection<string>? excluded = null);
 
     /// <summary>Frees the worker if <paramref name="jobId"/> still holds it.</summary>
     [Alias("Release")]
