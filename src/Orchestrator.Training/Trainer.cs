@@ -165,7 +165,8 @@ public sealed class Trainer : IDisposable
             if (state.Step % _options.LogInterval == 0 || last)
             {
                 var report = window.Report(state, _options.MaxSteps, outcome, learningRate, clock.Elapsed) with { Rollbacks = rollback.Rollbacks };
-                TrainingLog.Step(_logger, report.Step, report.MaxSteps, report.Loss, report.LearningRate, report.GradNorm, report.TokensPerSecond, TimeSpan.FromSeconds(Math.Round(report.EtaSeconds)));
+                // Loss, rate and throughput are the job's, the same on every rank: rank 0 alone prints them.
+                if (isWriter) TrainingLog.Step(_logger, report.Step, report.MaxSteps, report.Loss, report.LearningRate, report.GradNorm, report.TokensPerSecond, TimeSpan.FromSeconds(Math.Round(report.EtaSeconds)));
                 metrics?.AppendTrain(report);
                 _progress?.Report(report);
                 window.Restart(state.Step);
@@ -175,7 +176,7 @@ public sealed class Trainer : IDisposable
             if (_evaluator is not null && ((_options.EvalInterval > 0 && state.Step % _options.EvalInterval == 0) || last))
             {
                 lastEvaluation = await _evaluator.EvaluateAsync(_options.EvalBatches * _plan.GlobalBatchSize, _peers, cancellationToken);
-                TrainingLog.Evaluation(_logger, state.Step, lastEvaluation.Loss, lastEvaluation.Perplexity, lastEvaluation.BitsPerByte, lastEvaluation.Tokens);
+                if (isWriter) TrainingLog.Evaluation(_logger, state.Step, lastEvaluation.Loss, lastEvaluation.Perplexity, lastEvaluation.BitsPerByte, lastEvaluation.Tokens);
                 metrics?.AppendEval(state.Step, "val", lastEvaluation);
                 _progress?.Report(window.Report(state, _options.MaxSteps, outcome, learningRate, clock.Elapsed) with { Evaluation = lastEvaluation, Rollbacks = rollback.Rollbacks });
                 isBest = state.BestValLoss is not { } best || lastEvaluation.Loss < best;

@@ -15,7 +15,7 @@ namespace Orchestrator.EndToEnd.Tests.FaultTolerance;
 [Trait("Category", "EndToEnd")]
 public sealed class CoordinatorRestartTests(ITestOutputHelper output) : IDisposable
 {
-    private const int Steps = 40;
+    private const int Steps = 200;
     private static readonly TimeSpan Liveness = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(2);
     private readonly TempDirectory _temp = new();
