@@ -16,6 +16,11 @@ internal sealed partial class TrainingJobGrain
     private async Task TryFormAsync()
     {
         var registry = Grains.GetWorkerRegistry();
+        if (Job.State == JobState.Recovering && await NoWorkerCanRunItAsync(registry))
+        {
+            return;
+        }
+
         // After a failure only workers that checked in since count, so a member that just died is not claimed again.
         var heardSince = Job.State == JobState.Recovering ? Job.FailedUtc : null;
         var silent = heardSince is { } failed ? await SilentLostMembersAsync(failed) : [];
@@ -45,6 +50,26 @@ internal sealed partial class TrainingJobGrain
         Job.LostMembers = [];
         await FormAsync(claimed.Select(NewMember).ToList(), resuming, resumeFrom,
             $"attempt {Job.Formations}: claimed {claimed.Count} workers ({string.Join(", ", claimed.Select(w => w.WorkerId))}){without}");
+    }
+
+    /// <summary>
+    /// Fails the job at once when every member of the lost formation reported a fault in its own inputs (a wrong data
+    /// path in the spec, say) and no other worker is free to try: waiting for replacements would only delay the error.
+    /// </summary>
+    private async Task<bool> NoWorkerCanRunItAsync(IWorkerRegistryGrain registry)
+    {
+        if (Job.LostMembers.Count == 0 || !Job.LostMembers.TrueForAll(m => Job.ExcludedWorkers.Contains(m.WorkerId)) ||
+            await registry.CountAvailableAsync(excluded: Job.ExcludedWorkers) > 0)
+        {
+            return false;
+        }
+
+        var reason = $"no worker can run this job: {string.Join(", ", Job.ExcludedWorkers.Select(w => $"'{w}'"))} each reported a fault in its own " +
+                     $"inputs and no other worker is free; fix the job's data/run paths or those workers, then resubmit (last: {Job.FailureReason})";
+        Job.FailureReason = reason;
+        Job.WaitingReason = null;
+        await MoveToAsync(JobState.Failed, reason);
+        return true;
     }
 
     /// <summary>

@@ -29,7 +29,8 @@ public sealed class BadJobInputTests : IDisposable
 
         Assert.Equal(JobState.Failed, failed.State);
         Assert.Contains(missing, failed.FailureReason);
-        Assert.Contains("no replacement workers", failed.FailureReason);
+        Assert.Contains("no worker can run this job", failed.FailureReason);
+        Assert.True(failed.UpdatedUtc - failed.SubmittedUtc < LocalCluster.ReplacementTimeout, "failed only after the replacement timeout");
         Assert.Contains("cannot run this job and is left out", cluster.Coordinator.Log);
         Assert.False(cluster.Coordinator.HasExited, cluster.Describe());
         Assert.All(cluster.Workers, w => Assert.False(w.HasExited, cluster.Describe()));
