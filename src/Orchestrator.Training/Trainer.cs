@@ -213,7 +213,7 @@ public sealed class Trainer : IDisposable
             throw new CheckpointMismatchException(
                 $"cannot resume from '{checkpoint.Directory}': it holds model {checkpoint.Config.Model} but this run configures {_config.Model}; use the checkpoint's config.json");
         WarnIfChanged("seed", checkpoint.Config.Training.Seed, _options.Seed);
-        WarnIfChanged("global batch (world_size x batch_size x grad_accum_steps)", checkpoint.State.GlobalBatchSize, _plan.GlobalBatchSize);
+        WarnIfChanged("global batch (global_batch_size, or world_size x batch_size x grad_accum_steps when unset)", checkpoint.State.GlobalBatchSize, _plan.GlobalBatchSize);
         checkpoint.LoadModelWeights(Model);
         checkpoint.LoadOptimizerState(_optimizer);
         TrainingRandomness.RestoreState(checkpoint.State.TorchRngState);
