@@ -74,8 +74,16 @@ public sealed class BadInputTests(ServerFixture server)
     [Fact]
     public async Task A_body_over_one_mebibyte_is_refused_with_413()
     {
-        var (status, error) = await OpenAiHttp.PostRawAsync(server.Http, $$"""{"prompt":"{{new string('a', 1_100_000)}}"}""");
-        Assert.Equal(413, status);
+        // As curl does for large bodies: ask first (Expect: 100-continue), so the refusal is read before any of the
+        // body is sent; without it the server's early 413 can race the upload and surface as a broken pipe.
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/completions")
+        {
+            Content = new StringContent($$"""{"prompt":"{{new string('a', 1_100_000)}}"}""", System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.ExpectContinue = true;
+        using var response = await server.Http.SendAsync(request);
+        Assert.Equal(413, (int)response.StatusCode);
+        var error = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
         Assert.Equal("invalid_body", error["error"]!["code"]!.GetValue<string>());
     }
 
