@@ -7,20 +7,13 @@ namespace Orchestrator.Cluster.Tests.Grains;
 [Collection(ClusterCollection.Name)]
 public sealed class ElasticityTests(ClusterFixture fixture) : IAsyncLifetime
 {
-    private readonly string prefix = $"e{Guid.NewGuid():N}"[..9];
-    private readonly List<TestWorker> workers = [];
+    private readonly JobScenario scenario = new(fixture.Grains, "e");
 
     private IGrainFactory Grains => fixture.Grains;
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        foreach (var worker in workers)
-        {
-            await worker.DisposeAsync();
-        }
-    }
+    public Task DisposeAsync() => scenario.DisposeAsync().AsTask();
 
     [Fact]
     public async Task Pending_job_shows_how_many_workers_it_waits_for_and_clears_the_reason_once_formed()
@@ -79,7 +72,6 @@ public sealed class ElasticityTests(ClusterFixture fixture) : IAsyncLifetime
         Assert.True(DateTimeOffset.UtcNow - failedAt < ClusterFixture.LivenessTimeout, "re-formed only after c's liveness timeout");
         Assert.Equal([a.Id, b.Id], reformed.Members.Select(m => m.WorkerId));
         Assert.Contains($"left out '{c.Id}' (rank 2), not heard from since the failure", reformed.History[^1].Reason);
-        await job.CancelAsync("test over: free the workers");
     }
 
     [Fact]
@@ -95,7 +87,6 @@ public sealed class ElasticityTests(ClusterFixture fixture) : IAsyncLifetime
         var status = await job.GetStatusAsync();
         Assert.Equal(1, status.Attempt);
         Assert.Single(status.History, t => t.To == JobState.Recovering);
-        await job.CancelAsync("test over: free the workers");
     }
 
     [Fact]
@@ -198,35 +189,13 @@ public sealed class ElasticityTests(ClusterFixture fixture) : IAsyncLifetime
         Assert.True((await Grains.GetWorkerRegistry().ListAsync()).Single(w => w.WorkerId == c.Id).IsFree);
     }
 
-    private async Task<TestWorker> Worker(string name, int port)
-    {
-        var worker = await TestWorker.StartAsync(Grains, $"{prefix}-{name}", port);
-        workers.Add(worker);
-        return worker;
-    }
-
-    private static JobSpec Spec(int worldSize) => new()
-    {
-        JobId = $"job-{Guid.NewGuid():N}"[..16],
-        DataDir = "/data/tiny",
-        RunDir = "/runs/tiny",
-        ConfigJson = "{}",
-        WorldSize = worldSize,
-    };
-
     private static CheckpointRecord Checkpoint(long step) =>
         new() { Step = step, Path = $"/runs/tiny/step-{step}", Sha256 = new string('a', 64) };
 
-    private async Task<(JobSpec Spec, ITrainingJobGrain Job)> RunningJobAsync(JobSpec spec, params TestWorker[] members)
-    {
-        var job = Grains.GetJob(spec.JobId);
-        Assert.Equal(JobState.Forming, (await job.SubmitAsync(spec)).State);
-        foreach (var member in members)
-        {
-            await job.ConfirmReadyAsync(member.Id, attempt: 0);
-        }
+    private Task<(JobSpec Spec, ITrainingJobGrain Job)> RunningJobAsync(JobSpec spec, params TestWorker[] members) =>
+        scenario.RunningJobAsync(spec, members);
 
-        Assert.Equal(JobState.Running, (await job.GetStatusAsync()).State);
-        return (spec, job);
-    }
+    private Task<TestWorker> Worker(string name, int port) => scenario.WorkerAsync(name, port);
+
+    private static JobSpec Spec(int worldSize) => JobScenario.Spec(worldSize);
 }

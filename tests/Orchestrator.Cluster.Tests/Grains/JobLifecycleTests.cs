@@ -6,20 +6,13 @@ namespace Orchestrator.Cluster.Tests.Grains;
 [Collection(ClusterCollection.Name)]
 public sealed class JobLifecycleTests(ClusterFixture fixture) : IAsyncLifetime
 {
-    private readonly string prefix = $"w{Guid.NewGuid():N}"[..9];
-    private readonly List<TestWorker> workers = [];
+    private readonly JobScenario scenario = new(fixture.Grains, "w");
 
     private IGrainFactory Grains => fixture.Grains;
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        foreach (var worker in workers)
-        {
-            await worker.DisposeAsync();
-        }
-    }
+    public Task DisposeAsync() => scenario.DisposeAsync().AsTask();
 
     [Fact]
     public async Task Submitted_job_forms_with_world_size_members_ranked_by_worker_id_and_ring_peers_in_rank_order()
@@ -54,7 +47,7 @@ public sealed class JobLifecycleTests(ClusterFixture fixture) : IAsyncLifetime
         }
 
         var registry = await Grains.GetWorkerRegistry().ListAsync();
-        Assert.All(registry.Where(w => w.WorkerId.StartsWith(prefix, StringComparison.Ordinal)), w => Assert.Equal(spec.JobId, w.JobId));
+        Assert.All(registry.Where(w => w.WorkerId.StartsWith(scenario.Prefix, StringComparison.Ordinal)), w => Assert.Equal(spec.JobId, w.JobId));
     }
 
     [Fact]
@@ -111,7 +104,7 @@ public sealed class JobLifecycleTests(ClusterFixture fixture) : IAsyncLifetime
         }
 
         var registry = await Grains.GetWorkerRegistry().ListAsync();
-        Assert.All(registry.Where(w => w.WorkerId.StartsWith(prefix, StringComparison.Ordinal)), w => Assert.True(w.IsFree));
+        Assert.All(registry.Where(w => w.WorkerId.StartsWith(scenario.Prefix, StringComparison.Ordinal)), w => Assert.True(w.IsFree));
 
         // Freed workers are claimable again.
         var next = Spec(worldSize: 2);
@@ -276,41 +269,17 @@ public sealed class JobLifecycleTests(ClusterFixture fixture) : IAsyncLifetime
     [Fact]
     public async Task Worker_must_register_before_polling()
     {
-        var error = await Assert.ThrowsAsync<WorkerProtocolException>(() => Grains.GetWorker($"{prefix}-ghost").HeartbeatAsync(0));
+        var error = await Assert.ThrowsAsync<WorkerProtocolException>(() => Grains.GetWorker($"{scenario.Prefix}-ghost").HeartbeatAsync(0));
         Assert.Contains("RegisterAsync", error.Message);
         var badInfo = await Assert.ThrowsAsync<WorkerProtocolException>(
-            () => Grains.GetWorker($"{prefix}-bad").RegisterAsync(new WorkerInfo { GrpcEndpoint = "no-port" }));
+            () => Grains.GetWorker($"{scenario.Prefix}-bad").RegisterAsync(new WorkerInfo { GrpcEndpoint = "no-port" }));
         Assert.Contains("'no-port'", badInfo.Message);
     }
 
-    private async Task<TestWorker> Worker(string name, int port)
-    {
-        var worker = await TestWorker.StartAsync(Grains, $"{prefix}-{name}", port);
-        workers.Add(worker);
-        return worker;
-    }
+    private Task<(JobSpec Spec, ITrainingJobGrain Job)> RunningJobAsync(int maxRestarts, params TestWorker[] members) =>
+        scenario.RunningJobAsync(Spec(members.Length) with { MaxRestarts = maxRestarts }, members);
 
-    private static JobSpec Spec(int worldSize) => new()
-    {
-        JobId = $"job-{Guid.NewGuid():N}"[..16],
-        DataDir = "/data/tiny",
-        RunDir = "/runs/tiny",
-        ConfigJson = "{}",
-        WorldSize = worldSize,
-    };
+    private Task<TestWorker> Worker(string name, int port) => scenario.WorkerAsync(name, port);
 
-    private async Task<(JobSpec Spec, ITrainingJobGrain Job)> RunningJobAsync(int maxRestarts, params TestWorker[] members)
-    {
-        var spec = Spec(members.Length) with { MaxRestarts = maxRestarts };
-        var job = Grains.GetJob(spec.JobId);
-        Assert.Equal(JobState.Forming, (await job.SubmitAsync(spec)).State);
-        var state = JobState.Forming;
-        foreach (var member in members)
-        {
-            state = await job.ConfirmReadyAsync(member.Id, attempt: 0);
-        }
-
-        Assert.Equal(JobState.Running, state);
-        return (spec, job);
-    }
+    private static JobSpec Spec(int worldSize) => JobScenario.Spec(worldSize);
 }
