@@ -1,184 +1,257 @@
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Orchestrator.Telemetry.Tests.TestSupport;
 using YamlDotNet.RepresentationModel;
+using static Orchestrator.Telemetry.Tests.TestSupport.ChartRender;
 
 namespace Orchestrator.Telemetry.Tests;
 
 /// <summary>
-/// helm/orchestrator checked offline: Helm itself is not installable here and kubectl needs a cluster, so the
-/// templates are rendered by <see cref="ChartRenderer"/> and the manifests checked for the wiring Kubernetes relies on.
+/// helm/orchestrator rendered by tests/chart-render (Helm's engine, every manifest strictly decoded into its
+/// Kubernetes API type) and checked for the wiring Kubernetes relies on but cannot check by itself.
 /// </summary>
 public sealed class HelmChartTests
 {
-    private static string Chart => Repository.PathOf("helm", "orchestrator");
-
-    private static List<(string Template, YamlNode Document)> Render(Dictionary<string, string>? overrides = null) =>
-        new ChartRenderer(Chart, overrides).RenderAll().ToList();
-
-    private static YamlNode Find(IEnumerable<(string, YamlNode Document)> docs, string kind, string name) =>
-        docs.Select(d => d.Document).SingleOrDefault(d => d.At("kind").Text() == kind && d.At("metadata", "name").Text() == name)
-        ?? throw new Xunit.Sdk.XunitException($"no {kind} {name} in the rendered chart");
+    private const string Worker = Fullname + "-worker";
+    private const string Coordinator = Fullname + "-coordinator";
 
     [Fact]
-    public void Default_render_has_coordinator_workers_redis_storage_job_and_disruption_budgets()
+    public async Task Default_render_has_coordinator_workers_redis_storage_jobs_and_disruption_budgets()
     {
-        var docs = Render();
-        var kinds = docs.Select(d => $"{d.Document.At("kind").Text()}/{d.Document.At("metadata", "name").Text()}").ToHashSet();
+        var docs = await RenderAsync();
+        var kinds = docs.Select(d => $"{d.Kind}/{d.Name}").ToHashSet();
         Assert.Superset(new HashSet<string>
         {
-            "Deployment/rel-coordinator", "Service/rel-coordinator", "ServiceAccount/rel-coordinator", "Role/rel-coordinator",
-            "RoleBinding/rel-coordinator", "StatefulSet/rel-worker", "Service/rel-worker", "Deployment/rel-redis", "Service/rel-redis",
-            "PersistentVolumeClaim/rel-shared", "ConfigMap/rel-job", "PodDisruptionBudget/rel-worker", "PodDisruptionBudget/rel-coordinator",
+            $"Deployment/{Coordinator}", $"Service/{Coordinator}", $"ServiceAccount/{Fullname}", $"StatefulSet/{Worker}", $"Service/{Worker}",
+            $"Deployment/{Fullname}-redis", $"Service/{Fullname}-redis", $"PersistentVolumeClaim/{Fullname}-redis",
+            $"PersistentVolumeClaim/{Fullname}-shared", $"ConfigMap/{Fullname}-jobs", $"PodDisruptionBudget/{Worker}",
+            $"PodDisruptionBudget/{Coordinator}", $"Job/{Fullname}-prepare", $"Pod/{Fullname}-test-submit",
         }, kinds);
         Assert.DoesNotContain(kinds, k => k.StartsWith("ServiceMonitor/", StringComparison.Ordinal));
 
-        var workers = Find(docs, "StatefulSet", "rel-worker");
-        var headless = Find(docs, "Service", "rel-worker");
-        Assert.Equal("None", headless.At("spec", "clusterIP").Text());
-        Assert.Equal("rel-worker", workers.At("spec", "serviceName").Text());
+        var workers = docs.Find("StatefulSet", Worker);
+        var headless = docs.Find("Service", Worker);
+        Assert.Equal("None", headless.Document.At("spec", "clusterIP").Text());
+        Assert.Equal(Worker, workers.Document.At("spec", "serviceName").Text());
 
-        var coordinatorService = Find(docs, "Service", "rel-coordinator");
-        var gatewayPort = ((YamlSequenceNode)coordinatorService.At("spec", "ports")).Children.Single(p => p.At("name").Text() == "gateway").At("port").Text();
-        var args = Containers(workers).Single().At("args").Strings().ToList();
-        Assert.Equal($"rel-coordinator:{gatewayPort}", args[args.IndexOf("--coordinator") + 1]);
-        Assert.Equal("$(POD_NAME).rel-worker.$(POD_NAMESPACE).svc", args[args.IndexOf("--advertise-host") + 1]);
-        Assert.Equal("rel-shared", ((YamlSequenceNode)workers.At("spec", "template", "spec", "volumes")).Children
-            .Single(v => v.At("name").Text() == "shared").At("persistentVolumeClaim", "claimName").Text());
+        var gatewayPort = docs.Find("Service", Coordinator).Document.At("spec", "ports").Item("gateway").At("port").Text();
+        var args = workers.Containers().Single().At("args").Strings().ToList();
+        Assert.Equal($"{Coordinator}:{gatewayPort}", args[args.IndexOf("--coordinator") + 1]);
+        Assert.Equal($"$(POD_NAME).{Worker}.$(POD_NAMESPACE).svc", args[args.IndexOf("--advertise-host") + 1]);
+        Assert.Equal($"{Fullname}-shared", workers.PodSpec().At("volumes").Item("shared").At("persistentVolumeClaim", "claimName").Text());
 
-        using var job = JsonDocument.Parse(Find(docs, "ConfigMap", "rel-job").At("data", "job.json").Text());
-        Assert.Equal(int.Parse(workers.At("spec", "replicas").Text()), job.RootElement.GetProperty("workers").GetInt32());
+        using var job = JsonDocument.Parse(docs.Find("ConfigMap", $"{Fullname}-jobs").Document.At("data", "job.json").Text());
+        Assert.Equal(int.Parse(workers.Document.At("spec", "replicas").Text()), job.RootElement.GetProperty("workers").GetInt32());
     }
 
     [Fact]
-    public void Every_service_selects_pods_and_every_pod_is_probed_and_runs_unprivileged()
+    public async Task Every_object_carries_the_recommended_labels_with_the_chart_version()
     {
-        var docs = Render();
-        var workloads = docs.Select(d => d.Document).Where(d => d.At("kind").Text() is "Deployment" or "StatefulSet").ToList();
-        foreach (var service in docs.Select(d => d.Document).Where(d => d.At("kind").Text() == "Service"))
+        var chart = Yaml.Load(File.ReadAllText(Path.Combine(Chart, "Chart.yaml")));
+        var expected = new Dictionary<string, string>
         {
-            var selector = (YamlMappingNode)service.At("spec", "selector");
-            var target = workloads.SingleOrDefault(w => selector.Children.All(s =>
-                w.At("spec", "template", "metadata", "labels").Find(s.Key.Text())?.Text() == s.Value.Text()));
-            Assert.True(target is not null, $"service {service.At("metadata", "name").Text()} selects no pod of the chart");
-            var portNames = Containers(target!).SelectMany(c => ((YamlSequenceNode)c.At("ports")).Children.Select(p => p.At("name").Text())).ToHashSet();
-            foreach (var port in ((YamlSequenceNode)service.At("spec", "ports")).Children)
-                Assert.Contains(port.At("targetPort").Text(), portNames);
-        }
-        foreach (var workload in workloads)
+            ["app.kubernetes.io/name"] = "orchestrator",
+            ["app.kubernetes.io/instance"] = Release,
+            ["app.kubernetes.io/version"] = chart.At("appVersion").Text(),
+            ["app.kubernetes.io/managed-by"] = "Helm",
+            ["helm.sh/chart"] = $"orchestrator-{chart.At("version").Text()}",
+        };
+        var docs = await RenderAsync("metrics.serviceMonitor.enabled=true", "metrics.grafanaDashboard.enabled=true", "security.clusterToken.value=" + Token);
+        foreach (var doc in docs)
         {
-            var name = workload.At("metadata", "name").Text();
-            Assert.Equal("true", workload.At("spec", "template", "spec", "securityContext", "runAsNonRoot").Text());
-            var selector = (YamlMappingNode)workload.At("spec", "selector", "matchLabels");
-            Assert.All(selector.Children, s => Assert.Equal(s.Value.Text(), workload.At("spec", "template", "metadata", "labels", s.Key.Text()).Text()));
-            foreach (var container in Containers(workload))
+            var labelSets = new List<(string Where, YamlNode Labels)> { ($"{doc.Kind}/{doc.Name}", doc.Document.At("metadata", "labels")) };
+            if (doc.HasPods() && doc.Kind != "Pod") labelSets.Add(($"{doc.Kind}/{doc.Name} pod template", doc.Document.At("spec", "template", "metadata", "labels")));
+            foreach (var (where, labels) in labelSets)
             {
-                Assert.True(container.Find("readinessProbe") is not null && container.Find("livenessProbe") is not null, $"{name} lacks a probe");
-                Assert.Equal("false", container.At("securityContext", "allowPrivilegeEscalation").Text());
+                foreach (var (key, value) in expected)
+                    Assert.True(labels.Find(key)?.Text() == value, $"{where}: label {key} is '{labels.Find(key)?.Text()}', expected '{value}'");
+                Assert.False(string.IsNullOrEmpty(labels.Find("app.kubernetes.io/component")?.Text()), $"{where} has no component label");
             }
         }
     }
 
     [Fact]
-    public void Overrides_add_gpus_service_monitor_and_use_an_existing_claim_and_redis()
+    public async Task Every_service_selects_pods_and_every_pod_is_probed_runs_unprivileged_and_has_no_api_token()
     {
-        var docs = Render(new Dictionary<string, string>
+        var docs = await RenderAsync();
+        var workloads = docs.Where(d => d.Kind is "Deployment" or "StatefulSet").ToList();
+        foreach (var service in docs.Where(d => d.Kind == "Service"))
         {
-            ["workers.gpus"] = "1",
-            ["metrics.serviceMonitor.enabled"] = "true",
-            ["persistence.existingClaim"] = "team-nfs",
-            ["redis.enabled"] = "false",
-            ["redis.existing"] = "redis.infra:6379",
-            ["workers.peakTflops"] = "989",
-        });
-        var worker = Containers(Find(docs, "StatefulSet", "rel-worker")).Single();
+            var selector = (YamlMappingNode)service.Document.At("spec", "selector");
+            var target = workloads.SingleOrDefault(w => selector.Children.All(s =>
+                w.Document.At("spec", "template", "metadata", "labels").Find(s.Key.Text())?.Text() == s.Value.Text()));
+            Assert.True(target is not null, $"service {service.Name} selects no pod of the chart");
+            var portNames = target.Containers().SelectMany(c => ((YamlSequenceNode)c.At("ports")).Children.Select(p => p.At("name").Text())).ToHashSet();
+            foreach (var port in ((YamlSequenceNode)service.Document.At("spec", "ports")).Children)
+                Assert.Contains(port.At("targetPort").Text(), portNames);
+        }
+        foreach (var pod in docs.Where(d => d.HasPods()))
+        {
+            var spec = pod.PodSpec();
+            Assert.Equal("true", spec.At("securityContext", "runAsNonRoot").Text());
+            Assert.Equal("false", spec.At("automountServiceAccountToken").Text());
+            Assert.Equal(Fullname, spec.At("serviceAccountName").Text());
+            foreach (var container in pod.Containers())
+            {
+                Assert.Equal("false", container.At("securityContext", "allowPrivilegeEscalation").Text());
+                Assert.Equal("true", container.At("securityContext", "readOnlyRootFilesystem").Text());
+                Assert.NotNull(container.At("resources", "limits").Find("memory"));
+            }
+            if (pod.Kind is "Deployment" or "StatefulSet")
+            {
+                Assert.NotNull(spec.Find("terminationGracePeriodSeconds"));
+                Assert.All(pod.Containers(), c => Assert.True(c.Find("readinessProbe") is not null && c.Find("livenessProbe") is not null, $"{pod.Name} lacks a probe"));
+            }
+        }
+        // No process calls the Kubernetes API, so the chart grants nothing.
+        Assert.DoesNotContain(docs, d => d.Kind is "Role" or "RoleBinding" or "ClusterRole" or "ClusterRoleBinding");
+    }
+
+    [Fact]
+    public async Task Workers_take_their_threads_from_their_cpu_limit_through_the_downward_api()
+    {
+        var worker = (await RenderAsync()).Find("StatefulSet", Worker).Containers().Single();
+        var limit = worker.At("resources", "limits", "cpu").Text();
+        Assert.False(string.IsNullOrEmpty(limit));
+        var args = worker.At("args").Strings().ToList();
+        var threads = args[args.IndexOf("--threads") + 1];
+        Assert.Equal("$(WORKER_THREADS)", threads);
+        var source = worker.At("env").Item("WORKER_THREADS").At("valueFrom", "resourceFieldRef");
+        Assert.Equal("limits.cpu", source.At("resource").Text());
+        Assert.Equal(worker.At("name").Text(), source.At("containerName").Text());
+        Assert.Equal("1", source.At("divisor").Text());
+    }
+
+    [Fact]
+    public async Task Disruption_budgets_let_a_node_drain_evict_a_worker_and_the_single_coordinator()
+    {
+        var docs = await RenderAsync();
+        foreach (var (budget, workload) in new[] { ("PodDisruptionBudget", ("StatefulSet", Worker)), ("PodDisruptionBudget", ("Deployment", Coordinator)) })
+        {
+            var pdb = docs.Find(budget, workload.Item2);
+            var replicas = int.Parse(docs.Find(workload.Item1, workload.Item2).Document.At("spec", "replicas").Text());
+            var spec = pdb.Document.At("spec");
+            var evictable = spec.Find("maxUnavailable") is { } max ? int.Parse(max.Text()) : replicas - int.Parse(spec.At("minAvailable").Text());
+            Assert.True(evictable >= 1, $"{pdb.Name} allows {evictable} of {replicas} pods to be evicted: a node drain would block");
+            Assert.Equal(docs.Find(workload.Item1, workload.Item2).Document.At("spec", "selector", "matchLabels").Keys().Order(),
+                spec.At("selector", "matchLabels").Keys().Order());
+        }
+    }
+
+    [Fact]
+    public async Task Redis_keeps_its_state_on_a_volume_unless_told_to_be_ephemeral()
+    {
+        var persistent = (await RenderAsync()).Find("Deployment", $"{Fullname}-redis");
+        Assert.Equal($"{Fullname}-redis", persistent.PodSpec().At("volumes").Item("data").At("persistentVolumeClaim", "claimName").Text());
+        Assert.Equal("/data", persistent.Containers().Single().At("volumeMounts").Item("data").At("mountPath").Text());
+        Assert.Equal("Recreate", persistent.Document.At("spec", "strategy", "type").Text());
+        Assert.Contains("yes", persistent.Containers().Single().At("args").Strings());
+
+        var ephemeral = await RenderAsync("redis.persistence.enabled=false");
+        Assert.DoesNotContain(ephemeral, d => d.Kind == "PersistentVolumeClaim" && d.Name == $"{Fullname}-redis");
+        Assert.NotNull(ephemeral.Find("Deployment", $"{Fullname}-redis").PodSpec().At("volumes").Item("data").Find("emptyDir"));
+        Assert.Contains("ephemeral", File.ReadAllText(Path.Combine(Chart, "README.md")), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task Overrides_add_gpus_service_monitor_dashboard_and_use_an_existing_claim_and_redis()
+    {
+        var docs = await RenderAsync("workers.gpus=1", "metrics.serviceMonitor.enabled=true", "metrics.grafanaDashboard.enabled=true",
+            "persistence.existingClaim=team-nfs", "redis.enabled=false", "redis.existing=redis.infra:6379", "workers.peakTflops=989");
+        var worker = docs.Find("StatefulSet", Worker).Containers().Single();
         Assert.Equal("1", worker.At("resources", "limits", "nvidia.com/gpu").Text());
         Assert.Contains("989", worker.At("args").Strings());
-        Assert.NotNull(Find(docs, "ServiceMonitor", "rel-orchestrator"));
-        Assert.DoesNotContain(docs, d => d.Document.At("kind").Text() == "PersistentVolumeClaim");
-        Assert.DoesNotContain(docs, d => d.Document.At("metadata", "name").Text() == "rel-redis");
-        var redisEnv = ((YamlSequenceNode)Containers(Find(docs, "Deployment", "rel-coordinator")).Single().At("env")).Children
-            .Single(e => e.At("name").Text() == "Orchestrator__Redis__ConnectionString");
+        var monitor = docs.Find("ServiceMonitor", Fullname).Document;
+        var monitoredPorts = ((YamlSequenceNode)monitor.At("spec", "endpoints")).Children.Select(e => e.At("port").Text()).ToHashSet();
+        Assert.Equal(new HashSet<string> { "health", "metrics" }, monitoredPorts);
+        using var dashboard = JsonDocument.Parse(docs.Find("ConfigMap", $"{Fullname}-dashboard").Document.At("data", "orchestrator.json").Text());
+        Assert.Equal(File.ReadAllText(Repository.PathOf("deploy", "grafana", "dashboards", "orchestrator.json")).Trim(),
+            docs.Find("ConfigMap", $"{Fullname}-dashboard").Document.At("data", "orchestrator.json").Text().Trim());
+        Assert.DoesNotContain(docs, d => d.Kind == "PersistentVolumeClaim");
+        Assert.DoesNotContain(docs, d => d.Name == $"{Fullname}-redis");
+        Assert.All(docs.Where(d => d.HasPods()).Select(d => d.PodSpec().At("volumes").Item("shared")),
+            v => Assert.Equal("team-nfs", v.At("persistentVolumeClaim", "claimName").Text()));
+        var redisEnv = docs.Find("Deployment", Coordinator).Containers().Single().At("env").Item("Orchestrator__Redis__ConnectionString");
         Assert.Equal("redis.infra:6379", redisEnv.At("value").Text());
     }
 
     [Fact]
-    public void Every_value_is_used_by_a_template_and_documented_in_the_chart_readme()
+    public async Task Disabling_bundled_redis_without_naming_another_fails_the_render_saying_which_value_to_set()
     {
-        var renderer = new ChartRenderer(Chart);
-        renderer.RenderAll();
-        var leaves = Leaves(Yaml.Load(File.ReadAllText(Path.Combine(Chart, "values.yaml"))), "").ToList();
-        var readme = File.ReadAllText(Path.Combine(Chart, "README.md"));
-        Assert.All(leaves, leaf => Assert.Contains($"`{leaf}`", readme));
-        // Values behind a disabled branch are read only when it is on: render once more with every branch on.
-        var allOn = new ChartRenderer(Chart, new Dictionary<string, string>
-        {
-            ["metrics.serviceMonitor.enabled"] = "true", ["workers.peakTflops"] = "1", ["workers.gpus"] = "1",
-            ["persistence.storageClass"] = "fast", ["redis.enabled"] = "false",
-            ["security.clusterToken.value"] = Token, ["security.tls.enabled"] = "true", ["security.tls.secretName"] = "cluster-tls",
-        });
-        allOn.RenderAll();
-        var used = renderer.UsedValues.Union(allOn.UsedValues).ToHashSet();
-        var unused = leaves.Where(leaf => !used.Any(u => leaf == u || leaf.StartsWith(u + ".", StringComparison.Ordinal))).ToList();
-        Assert.True(unused.Count == 0, "values no template reads: " + string.Join(", ", unused));
-        Assert.Matches(new Regex(@"^apiVersion: v2$", RegexOptions.Multiline), File.ReadAllText(Path.Combine(Chart, "Chart.yaml")));
+        var result = await RunAsync(Chart, ["--set", "redis.enabled=false"]);
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("redis.existing", result.Stderr);
     }
 
     [Fact]
-    public void Cluster_token_value_becomes_a_secret_that_pods_read_by_reference_and_no_config_map_holds()
+    public void Every_value_is_read_by_a_template_and_documented_in_the_chart_readme()
     {
-        var docs = Render(new Dictionary<string, string> { ["security.clusterToken.value"] = Token });
-
-        var secret = Find(docs, "Secret", "rel-cluster-token");
-        Assert.Equal(Token, secret.At("stringData", "token").Text());
-        foreach (var workload in new[] { Find(docs, "Deployment", "rel-coordinator"), Find(docs, "StatefulSet", "rel-worker") })
+        var readme = File.ReadAllText(Path.Combine(Chart, "README.md"));
+        var leaves = Leaves(Yaml.Load(File.ReadAllText(Path.Combine(Chart, "values.yaml"))), "", readme).ToList();
+        Assert.All(leaves, leaf => Assert.Contains($"`{leaf}`", readme));
+        var templates = string.Join('\n', Directory.GetFiles(Path.Combine(Chart, "templates"), "*", SearchOption.AllDirectories).Select(File.ReadAllText));
+        // A leaf is read when a template names it or a map above it (`.Values.job | toPrettyJson` reads all of job).
+        bool Read(string leaf)
         {
-            var env = TokenEnvironment(workload);
+            var parts = leaf.Split('.');
+            return Enumerable.Range(1, parts.Length).Select(n => ".Values." + string.Join('.', parts.Take(n)))
+                .Any(path => System.Text.RegularExpressions.Regex.IsMatch(templates, System.Text.RegularExpressions.Regex.Escape(path) + @"(?![A-Za-z0-9_])"));
+        }
+        var unread = leaves.Where(leaf => !Read(leaf)).ToList();
+        Assert.True(unread.Count == 0, "values no template reads: " + string.Join(", ", unread));
+    }
+
+    [Fact]
+    public async Task Cluster_token_value_becomes_a_secret_that_pods_read_by_reference_and_no_config_map_holds()
+    {
+        var docs = await RenderAsync("security.clusterToken.value=" + Token);
+
+        var secret = docs.Find("Secret", $"{Fullname}-cluster-token");
+        Assert.Equal(Token, secret.Document.At("stringData", "token").Text());
+        foreach (var workload in new[] { docs.Find("Deployment", Coordinator), docs.Find("StatefulSet", Worker), docs.Find("Pod", $"{Fullname}-test-submit") })
+        {
+            var env = workload.Containers().Single().At("env").Item("ORCHESTRATOR_CLUSTER_TOKEN");
             Assert.Null(env.Find("value"));
-            Assert.Equal("rel-cluster-token", env.At("valueFrom", "secretKeyRef", "name").Text());
+            Assert.Equal($"{Fullname}-cluster-token", env.At("valueFrom", "secretKeyRef", "name").Text());
             Assert.Equal("token", env.At("valueFrom", "secretKeyRef", "key").Text());
         }
-        var holders = docs.Where(d => Serialize(d.Document).Contains(Token, StringComparison.Ordinal))
-            .Select(d => $"{d.Document.At("kind").Text()}/{d.Document.At("metadata", "name").Text()}");
-        Assert.Equal(["Secret/rel-cluster-token"], holders);
+        var holders = docs.Where(d => Serialize(d.Document).Contains(Token, StringComparison.Ordinal)).Select(d => $"{d.Kind}/{d.Name}");
+        Assert.Equal([$"Secret/{Fullname}-cluster-token"], holders);
+        Assert.DoesNotContain("WARNING", await NotesAsync("security.clusterToken.value=" + Token));
     }
 
     [Fact]
-    public void An_existing_token_secret_is_referenced_and_the_chart_creates_none()
+    public async Task An_existing_token_secret_is_referenced_and_the_chart_creates_none()
     {
-        var docs = Render(new Dictionary<string, string>
-        {
-            ["security.clusterToken.existingSecret"] = "team-cluster-token", ["security.clusterToken.key"] = "secret",
-        });
+        var docs = await RenderAsync("security.clusterToken.existingSecret=team-cluster-token", "security.clusterToken.key=secret");
 
-        Assert.DoesNotContain(docs, d => d.Document.At("kind").Text() == "Secret");
-        var env = TokenEnvironment(Find(docs, "StatefulSet", "rel-worker"));
+        Assert.DoesNotContain(docs, d => d.Kind == "Secret");
+        var env = docs.Find("StatefulSet", Worker).Containers().Single().At("env").Item("ORCHESTRATOR_CLUSTER_TOKEN");
         Assert.Equal("team-cluster-token", env.At("valueFrom", "secretKeyRef", "name").Text());
         Assert.Equal("secret", env.At("valueFrom", "secretKeyRef", "key").Text());
     }
 
     [Fact]
-    public void By_default_no_token_and_no_tls_reach_the_pods()
+    public async Task By_default_no_token_and_no_tls_reach_the_pods_and_the_notes_warn()
     {
-        var docs = Render();
+        var docs = await RenderAsync();
 
-        Assert.DoesNotContain(docs, d => d.Document.At("kind").Text() == "Secret");
-        var names = docs.Select(d => d.Document).Where(d => d.At("kind").Text() is "Deployment" or "StatefulSet")
-            .SelectMany(Containers).SelectMany(c => c.Find("env") is YamlSequenceNode env ? env.Children : []).Select(e => e.At("name").Text());
+        Assert.DoesNotContain(docs, d => d.Kind == "Secret");
+        var names = docs.Where(d => d.HasPods()).SelectMany(d => d.Containers())
+            .SelectMany(c => c.Find("env") is YamlSequenceNode env ? env.Children : []).Select(e => e.At("name").Text());
         Assert.DoesNotContain(names, n => n.StartsWith("ORCHESTRATOR_", StringComparison.Ordinal));
+        Assert.Contains("WARNING: no cluster token", await NotesAsync());
     }
 
     [Fact]
-    public void Tls_mounts_its_secret_into_coordinator_and_workers_and_points_the_cli_at_the_files()
+    public async Task Tls_mounts_its_secret_into_every_grpc_client_and_points_the_cli_at_the_files()
     {
-        var docs = Render(new Dictionary<string, string> { ["security.tls.enabled"] = "true" });
+        var docs = await RenderAsync("security.tls.enabled=true");
 
-        foreach (var workload in new[] { Find(docs, "Deployment", "rel-coordinator"), Find(docs, "StatefulSet", "rel-worker") })
+        foreach (var workload in new[] { docs.Find("Deployment", Coordinator), docs.Find("StatefulSet", Worker), docs.Find("Pod", $"{Fullname}-test-submit") })
         {
-            var volume = ((YamlSequenceNode)workload.At("spec", "template", "spec", "volumes")).Children.Single(v => v.At("name").Text() == "tls");
-            Assert.Equal("rel-tls", volume.At("secret", "secretName").Text());
-            var container = Containers(workload).Single();
-            var mount = ((YamlSequenceNode)container.At("volumeMounts")).Children.Single(m => m.At("name").Text() == "tls");
+            Assert.Equal($"{Fullname}-tls", workload.PodSpec().At("volumes").Item("tls").At("secret", "secretName").Text());
+            var container = workload.Containers().Single();
+            var mount = container.At("volumeMounts").Item("tls");
             Assert.Equal("true", mount.At("readOnly").Text());
             var env = ((YamlSequenceNode)container.At("env")).Children.ToDictionary(e => e.At("name").Text(), e => e.Find("value")?.Text());
             var mountPath = mount.At("mountPath").Text();
@@ -186,15 +259,11 @@ public sealed class HelmChartTests
             Assert.Equal($"{mountPath}/tls.key", env["ORCHESTRATOR_TLS_KEY"]);
             Assert.Equal($"{mountPath}/ca.crt", env["ORCHESTRATOR_TLS_CA"]);
         }
-        var named = Render(new Dictionary<string, string> { ["security.tls.enabled"] = "true", ["security.tls.secretName"] = "cluster-tls" });
-        Assert.Equal("cluster-tls", ((YamlSequenceNode)Find(named, "StatefulSet", "rel-worker").At("spec", "template", "spec", "volumes")).Children
-            .Single(v => v.At("name").Text() == "tls").At("secret", "secretName").Text());
+        var named = await RenderAsync("security.tls.enabled=true", "security.tls.secretName=cluster-tls");
+        Assert.Equal("cluster-tls", named.Find("StatefulSet", Worker).PodSpec().At("volumes").Item("tls").At("secret", "secretName").Text());
     }
 
     private const string Token = "helm-test-token-5f0c2a9e7b41d3c8";
-
-    private static YamlNode TokenEnvironment(YamlNode workload) =>
-        ((YamlSequenceNode)Containers(workload).Single().At("env")).Children.Single(e => e.At("name").Text() == "ORCHESTRATOR_CLUSTER_TOKEN");
 
     private static string Serialize(YamlNode node)
     {
@@ -203,10 +272,9 @@ public sealed class HelmChartTests
         return writer.ToString();
     }
 
-    private static IEnumerable<YamlNode> Containers(YamlNode workload) =>
-        ((YamlSequenceNode)workload.At("spec", "template", "spec", "containers")).Children;
-
-    private static IEnumerable<string> Leaves(YamlNode node, string prefix) => node is YamlMappingNode mapping && mapping.Children.Count > 0
-        ? mapping.Children.SelectMany(c => Leaves(c.Value, prefix.Length == 0 ? c.Key.Text() : $"{prefix}.{c.Key.Text()}"))
-        : [prefix];
+    /// <summary>Every value's dotted path; a map the README documents as a whole (<c>job</c>) is one value.</summary>
+    private static IEnumerable<string> Leaves(YamlNode node, string prefix, string readme) =>
+        node is YamlMappingNode mapping && mapping.Children.Count > 0 && !readme.Contains($"| `{prefix}` |", StringComparison.Ordinal)
+            ? mapping.Children.SelectMany(c => Leaves(c.Value, prefix.Length == 0 ? c.Key.Text() : $"{prefix}.{c.Key.Text()}", readme))
+            : [prefix];
 }
