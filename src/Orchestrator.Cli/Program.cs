@@ -16,5 +16,6 @@ var root = new RootCommand("Orchestrator: train language models from scratch, on
     CancelCommand.Create(),
     ServeCommand.Create(),
     ReportCommand.Create(),
+    ExportCommand.Create(),
 };
 return await CliErrors.InvokeAsync(root, args);

@@ -10,7 +10,7 @@ internal static class TrainedModelCompatibility
     {
         if (model.Tokenizer.Kind != dataset.Tokenizer.Kind || model.Tokenizer.VocabSize != dataset.Tokenizer.VocabSize)
             throw new ArgumentException(
-                $"checkpoint '{model.Checkpoint.Directory}' was trained with a {model.Tokenizer.Kind} tokenizer of {model.Tokenizer.VocabSize} ids " +
+                $"checkpoint '{model.Directory}' was trained with a {model.Tokenizer.Kind} tokenizer of {model.Tokenizer.VocabSize} ids " +
                 $"but '{dataset.Directory}' uses {dataset.Tokenizer.Kind} with {dataset.Tokenizer.VocabSize}: evaluate on the data the model was trained on");
     }
 }

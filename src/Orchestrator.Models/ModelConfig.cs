@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Orchestrator.Models.Lora;
 
 namespace Orchestrator.Models;
 
@@ -19,7 +20,23 @@ public sealed record ModelConfig
     [JsonPropertyName("bias")] public bool Bias { get; init; } = true;
     [JsonPropertyName("tie_weights")] public bool TieWeights { get; init; } = true;
 
+    /// <summary>
+    /// The MLP's non-linearity (gpt): <c>gelu</c> (exact, nanoGPT's) or <c>gelu_new</c> (the tanh approximation GPT-2's
+    /// weights were trained with). Pretrained weights only reproduce their outputs with the activation they learned under.
+    /// </summary>
+    [JsonPropertyName("activation")] public string Activation { get; init; } = "gelu";
+
+    /// <summary>LayerNorm epsilon; GPT-2's config.json carries its own (<c>layer_norm_epsilon</c>).</summary>
+    [JsonPropertyName("layer_norm_epsilon")] public double LayerNormEpsilon { get; init; } = 1e-5;
+
+    /// <summary>Low-rank adapters on some Linear layers with every other weight frozen (gpt); null trains the whole model.</summary>
+    [JsonPropertyName("lora")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public LoraConfig? Lora { get; init; }
+
     public static readonly IReadOnlyList<string> KnownModels = ["gpt", "lstm", "gru", "rnn"];
+
+    public static readonly IReadOnlyList<string> KnownActivations = ["gelu", "gelu_new"];
 
     /// <summary>Throws <see cref="InvalidModelConfigException"/> naming the first bad field and how to fix it.</summary>
     public void Validate()
@@ -31,6 +48,12 @@ public sealed record ModelConfig
         if (NLayer <= 0) throw new InvalidModelConfigException($"n_layer must be positive (got {NLayer})");
         if (NEmbd <= 0) throw new InvalidModelConfigException($"n_embd must be positive (got {NEmbd})");
         if (Dropout is < 0 or >= 1) throw new InvalidModelConfigException($"dropout must be in [0, 1) (got {Dropout})");
+        if (!(LayerNormEpsilon > 0)) throw new InvalidModelConfigException($"layer_norm_epsilon must be positive (got {LayerNormEpsilon})");
+        if (!KnownActivations.Contains(Activation))
+            throw new InvalidModelConfigException($"unknown activation '{Activation}': use one of {string.Join(", ", KnownActivations)}");
+        if (Lora is not null && Model != "gpt")
+            throw new InvalidModelConfigException($"lora adapters are built for gpt models only (got model '{Model}'): drop the lora settings or train a gpt");
+        Lora?.Validate();
         if (Model == "gpt")
         {
             if (NHead <= 0) throw new InvalidModelConfigException($"n_head must be positive (got {NHead})");

@@ -63,8 +63,8 @@ public sealed class ServingHost : IAsyncDisposable
         var trained = await Task.Run(() => TrainedModel.Load(options.CheckpointPath, device), cancellationToken).ConfigureAwait(false);
         try
         {
-            var served = new ServedModel(options.ModelName ?? NameOf(trained.Checkpoint.Directory), trained.Model, trained.Tokenizer, device,
-                new DateTimeOffset(Directory.GetLastWriteTimeUtc(trained.Checkpoint.Directory)).ToUnixTimeSeconds(), trained.Checkpoint.Directory);
+            var served = new ServedModel(options.ModelName ?? NameOf(trained.Directory), trained.Model, trained.Tokenizer, device,
+                new DateTimeOffset(Directory.GetLastWriteTimeUtc(trained.Directory)).ToUnixTimeSeconds(), trained.Directory);
             var builder = WebApplication.CreateSlimBuilder();
             ConfigureLogging(builder.Logging, configureLogging);
             builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Orchestrator.Models;
+using Orchestrator.Training.Pretrained;
 
 namespace Orchestrator.Training;
 
@@ -12,6 +13,11 @@ public sealed record RunConfig
 {
     [JsonPropertyName("model")] public ModelConfig Model { get; init; } = new();
     [JsonPropertyName("training")] public TrainingOptions Training { get; init; } = new();
+
+    /// <summary>The pretrained model this run started from (fine-tuning); null for a run trained from scratch.</summary>
+    [JsonPropertyName("init_from")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public BaseModelReference? InitFrom { get; init; }
 
     internal static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
 
@@ -42,6 +48,10 @@ public sealed record RunConfig
     public void Validate()
     {
         Model.Validate();
+        if (Model.Lora is not null && InitFrom is null)
+            throw new InvalidRunConfigException("lora adapters need a base model to adapt: pass --init-from PATH (a Hugging Face GPT-2 directory or one of our checkpoints), or set init_from");
+        if (InitFrom is { Format: { } format } && !BaseModelReference.Formats.Contains(format))
+            throw new InvalidRunConfigException($"init_from format '{format}' is unknown: use {string.Join(" or ", BaseModelReference.Formats)}");
         var t = Training;
         Require(t.LearningRate > 0 && double.IsFinite(t.LearningRate), "learning_rate", t.LearningRate, "must be a positive number (e.g. 1e-3)");
         Require(t.MinLr >= 0 && t.MinLr <= t.LearningRate, "min_lr", t.MinLr, $"must be in [0, learning_rate = {t.LearningRate}]");

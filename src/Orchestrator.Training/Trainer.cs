@@ -8,6 +8,7 @@ using Orchestrator.Training.Checkpoints;
 using Orchestrator.Training.Distributed;
 using Orchestrator.Training.Evaluation;
 using Orchestrator.Training.Optimization;
+using Orchestrator.Training.Pretrained;
 using Orchestrator.Training.Progress;
 using Orchestrator.Training.Rollback;
 using Orchestrator.Training.Threading;
@@ -53,6 +54,7 @@ public sealed class Trainer : IDisposable
         if (data.Meta.VocabSize > config.Model.VocabSize)
             throw new InvalidRunConfigException(
                 $"model vocab_size {config.Model.VocabSize} is smaller than the vocabulary of '{data.Directory}' ({data.Meta.VocabSize} ids): set vocab_size to at least {data.Meta.VocabSize}");
+        config = WithCheckedBase(config, data);
         (_config, _options, _data, _runDirectory, _peers, _logger, _progress, _resume) =
             (config, config.Training, data, runDirectory, synchronizer, logger, SerializedProgress.Wrap(progress), resume);
         _device = TorchDevices.Parse(_options.Device);
@@ -75,14 +77,15 @@ public sealed class Trainer : IDisposable
     {
         set_num_threads(_options.Threads > 0 ? _options.Threads : Environment.ProcessorCount);
         TrainingRandomness.SeedForInitialisation(_options.Seed);
-        var model = ModelFactory.Create(_config.Model);
+        var model = InitialModel.Create(_config);
         AdamW? optimizer = null;
         TokenBatchLoader? loader = null;
         try
         {
             model.to(_device);
             model.train();
-            optimizer = new AdamW(model.named_parameters().Select(p => (p.name, p.parameter)),
+            // Frozen weights (a LoRA run's base) get no moments and no updates, and their gradients are never computed or exchanged.
+            optimizer = new AdamW(model.named_parameters().Where(p => p.parameter.requires_grad).Select(p => (p.name, p.parameter)),
                 _options.Beta1, _options.Beta2, _options.Eps, _options.WeightDecay);
             var train = _data.Split("train");
             var plan = new BatchPlan(train.Length, _config.Model.BlockSize, _options.Seed, _peers.WorldSize, _peers.Rank,
@@ -101,6 +104,20 @@ public sealed class Trainer : IDisposable
             model.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// For a fine-tuning run, checks before anything is built or written that the base model opens, that the data was
+    /// tokenized as the base expects, and that the base is the one the run started from; fills in its SHA-256 so every
+    /// checkpoint records it.
+    /// </summary>
+    private static RunConfig WithCheckedBase(RunConfig config, PreparedDataset data)
+    {
+        if (config.InitFrom is not { } reference) return config;
+        var pretrained = PretrainedModel.Open(reference.Path);
+        pretrained.EnsureTokenizerMatches(data);
+        pretrained.EnsureSame(reference, "this run");
+        return config with { InitFrom = reference with { Path = pretrained.Directory, Format = pretrained.Format, Sha256 = pretrained.Sha256 } };
     }
 
     /// <summary>The model being trained (on the configured device); valid until the trainer is disposed.</summary>
@@ -125,6 +142,10 @@ public sealed class Trainer : IDisposable
         var rollback = new NumericalRollback(Model, _optimizer, _config, _store, _peers, _logger);
         TrainingLog.Starting(_logger, _config.Model.Model, Model.ParameterCount(), _options.Device, _peers.Rank, _peers.WorldSize,
             _plan.GlobalBatchSize, _plan.BlockSize, get_num_threads());
+        var trainable = _optimizer.Parameters.Sum(p => p.numel());
+        if (_config.InitFrom is { } initFrom && isWriter)
+            TrainingLog.FineTuning(_logger, initFrom.Path, initFrom.Format ?? "", trainable, Model.ParameterCount(),
+                _config.Model.Lora is { } lora ? $" (LoRA r={lora.Rank} alpha={lora.Alpha} on {string.Join(",", lora.Targets)})" : "");
 
         var clock = Stopwatch.StartNew();
         var window = new ThroughputWindow(state.Step);
@@ -200,6 +221,8 @@ public sealed class Trainer : IDisposable
             TrainTokensPerSecond = trainSeconds > 0 ? stepsRun * _plan.TokensPerStep / trainSeconds : 0,
             ElapsedSeconds = clock.Elapsed.TotalSeconds,
             CheckpointDirectory = lastCheckpoint,
+            Parameters = Model.ParameterCount(),
+            TrainableParameters = trainable,
         };
     }
 

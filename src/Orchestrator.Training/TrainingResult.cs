@@ -23,6 +23,10 @@ public sealed record TrainingResult
     [JsonPropertyName("train_tokens_per_s")] public double TrainTokensPerSecond { get; init; }
     [JsonPropertyName("elapsed_s")] public double ElapsedSeconds { get; init; }
 
+    /// <summary>Scalars in the model (tied weights once) and those the optimizer trains (all, or a LoRA run's adapters).</summary>
+    [JsonPropertyName("parameters")] public long Parameters { get; init; }
+    [JsonPropertyName("trainable_parameters")] public long TrainableParameters { get; init; }
+
     /// <summary>The last checkpoint written by this process (rank 0), or null.</summary>
     [JsonPropertyName("checkpoint")] public string? CheckpointDirectory { get; init; }
 }

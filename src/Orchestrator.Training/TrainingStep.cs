@@ -38,10 +38,13 @@ internal sealed class TrainingStep
     {
         (_model, _optimizer, _loader, _plan, _peers, _options) = (model, optimizer, loader, plan, peers, options);
         _parameters = optimizer.Parameters;
-        _segmentParameters = Enumerable.Range(0, model.SegmentCount).Select(model.SegmentParameters).ToArray();
+        // Only trainable parameters have gradients to exchange: a LoRA run's frozen base never reaches the ring.
+        _segmentParameters = Enumerable.Range(0, model.SegmentCount)
+            .Select(i => (IReadOnlyList<Parameter>)model.SegmentParameters(i).Where(p => p.requires_grad).ToArray()).ToArray();
     }
 
     private long _firstExchange;
+    private long _exchangedBytes;
 
     private bool Overlapped => _peers.WorldSize > 1 && _options.OverlapCommunication;
 
@@ -55,6 +58,7 @@ internal sealed class TrainingStep
         TrainingRandomness.SeedForStep(_options.Seed, dataPosition, _peers.Rank);
         var started = Stopwatch.GetTimestamp();
         _firstExchange = 0;
+        _exchangedBytes = 0;
 
         var exchanges = new List<Task>(_segmentParameters.Length);
         Tensor? lossSum = null;
@@ -87,14 +91,17 @@ internal sealed class TrainingStep
             Stopwatch.GetElapsedTime(started, backwardDone).TotalSeconds,
             Stopwatch.GetElapsedTime(backwardDone, exchangesDone).TotalSeconds,
             Stopwatch.GetElapsedTime(exchangesDone).TotalSeconds,
-            _firstExchange == 0 ? 0 : Stopwatch.GetElapsedTime(_firstExchange, exchangesDone).TotalSeconds);
+            _firstExchange == 0 ? 0 : Stopwatch.GetElapsedTime(_firstExchange, exchangesDone).TotalSeconds,
+            _exchangedBytes);
         return new StepOutcome(meanLoss, gradNorm, skipped, phases);
     }
 
     /// <summary>Starts one gradient exchange, noting when the step's first one began (for <see cref="Progress.StepPhases"/>).</summary>
     private Task StartExchange(IReadOnlyList<Tensor> gradients, CancellationToken cancellationToken)
     {
+        if (gradients.Count == 0) return Task.CompletedTask; // a frozen segment: the same on every rank, so no rank calls
         if (_firstExchange == 0) _firstExchange = Stopwatch.GetTimestamp();
+        foreach (var gradient in gradients) _exchangedBytes += gradient.numel() * sizeof(float);
         return _peers.AverageGradientsAsync(gradients, cancellationToken);
     }
 
@@ -125,6 +132,7 @@ internal sealed class TrainingStep
         exchanges.Add(StartExchange(Gradients(_segmentParameters[count - 1]), cancellationToken));
         for (var i = count - 2; i >= 0; i--)
         {
+            if (!outputs[i].requires_grad) continue; // nothing below trains (frozen embeddings under adapters)
             outputs[i].backward([cuts[i + 1].grad!]);
             exchanges.Add(StartExchange(Gradients(_segmentParameters[i]), cancellationToken));
         }

@@ -8,6 +8,7 @@ using Orchestrator.Data;
 using Orchestrator.Training;
 using Orchestrator.Training.Checkpoints;
 using Orchestrator.Training.Distributed;
+using Orchestrator.Training.Pretrained;
 using Orchestrator.Training.Progress;
 using Orchestrator.Worker.Gradients;
 using Orchestrator.Worker.Telemetry;
@@ -101,7 +102,7 @@ internal sealed class AssignmentRun(
         {
             WorkerLog.AssignmentFailed(_logger, e, assignment.JobId, assignment.Rank, e.Message);
             // This worker's own inputs (dataset, checkpoint, vocabulary) are wrong: the job goes on without it.
-            var atFault = e is InvalidDatasetException or CheckpointMismatchException or InvalidRunConfigException;
+            var atFault = e is InvalidDatasetException or CheckpointMismatchException or InvalidRunConfigException or PretrainedModelException;
             await link.CallAsync("report the failure",
                 () => job.ReportFailureAsync(options.WorkerId, assignment.Attempt, $"{options.WorkerId} (rank {assignment.Rank}): {e.Message}", atFault), cancellationToken);
         }

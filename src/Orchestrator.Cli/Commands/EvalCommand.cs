@@ -11,7 +11,7 @@ internal static class EvalCommand
 {
     public static Command Create()
     {
-        var checkpoint = new Argument<string>("checkpoint") { Description = "Checkpoint directory (or a run directory: its latest checkpoint)" };
+        var checkpoint = new Argument<string>("checkpoint") { Description = "Checkpoint directory (or a run directory: its latest checkpoint; or a Hugging Face GPT-2 directory)" };
         var data = new Option<string>("--data") { Description = "Data directory written by `prepare`", Required = true };
         var split = new Option<string>("--split") { Description = "val or test", DefaultValueFactory = _ => "val" };
         var batchSize = new Option<int>("--batch-size") { Description = "Windows per forward pass", DefaultValueFactory = _ => 16 };

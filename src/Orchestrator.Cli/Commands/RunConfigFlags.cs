@@ -41,8 +41,11 @@ internal sealed class RunConfigFlags
     public readonly Option<string?> GradientCompression = new("--grad-compression") { Description = "Gradients on the wire between workers: none or bf16" };
     public readonly Option<int?> ReplicaCheckInterval = new("--replica-check-interval") { Description = "Compare a parameter checksum across workers every N steps (0 = never)" };
 
+    public readonly FineTuningFlags FineTuning = new();
+
     public IEnumerable<Option> All =>
     [
+        .. FineTuning.All,
         Config, Model, NLayer, NHead, NEmbd, BlockSize, Dropout, Bias, BatchSize, GradAccum, Lr, MinLr, WarmupSteps,
         LrSchedule, MaxSteps, WeightDecay, Beta1, Beta2, GradClip, EvalInterval, EvalBatches, CheckpointInterval,
         KeepCheckpoints, LogInterval, Seed, Threads, Device, Overlap, GradientCompression, ReplicaCheckInterval,
@@ -50,20 +53,36 @@ internal sealed class RunConfigFlags
 
     /// <summary>
     /// <paramref name="fallback"/> (defaults, or a resumed run's saved configuration), replaced by <c>--config</c> when
-    /// given, then the flags. The vocabulary size always comes from the data.
+    /// given, then the flags. The vocabulary size comes from the data, or with <c>--init-from</c> from the pretrained
+    /// model, which also fixes the architecture (see <see cref="FineTuningFlags"/>).
     /// </summary>
     public RunConfig Resolve(ParseResult parse, int vocabSize, RunConfig? fallback = null)
     {
         var file = parse.GetValue(Config);
-        var baseConfig = file is null ? fallback ?? new RunConfig() : RunConfig.Load(file.FullName);
+        var pretrained = FineTuning.OpenBase(parse, resuming: fallback is not null);
+        var lora = FineTuning.Lora(parse, (file is null ? fallback : null)?.Model.Lora);
+        var defaults = pretrained is null ? new RunConfig() : new RunConfig { Training = FineTuningDefaults.For(lora is not null) };
+        var baseConfig = file is null ? fallback ?? defaults : RunConfig.Load(file.FullName);
+        if (file is not null) lora = FineTuning.Lora(parse, baseConfig.Model.Lora);
         var m = baseConfig.Model;
         var t = baseConfig.Training;
+        var resolved = Resolve(parse, vocabSize, m with { Lora = lora }, t, fineTuning: baseConfig.InitFrom is not null) with { InitFrom = baseConfig.InitFrom };
+        if (pretrained is null) return resolved;
+        return resolved with
+        {
+            Model = FineTuningFlags.ModelFrom(pretrained, parse, this, parse.GetValue(Dropout) ?? 0.0, lora),
+            InitFrom = pretrained.Reference,
+        };
+    }
+
+    private RunConfig Resolve(ParseResult parse, int vocabSize, ModelConfig m, TrainingOptions t, bool fineTuning)
+    {
         return new RunConfig
         {
             Model = m with
             {
                 Model = parse.GetValue(Model) ?? m.Model,
-                VocabSize = vocabSize,
+                VocabSize = fineTuning ? m.VocabSize : vocabSize, // a fine-tuned run keeps its base's vocabulary
                 NLayer = parse.GetValue(NLayer) ?? m.NLayer,
                 NHead = parse.GetValue(NHead) ?? m.NHead,
                 NEmbd = parse.GetValue(NEmbd) ?? m.NEmbd,

@@ -8,7 +8,7 @@ internal static class ServeCommand
 {
     public static Command Create()
     {
-        var checkpoint = new Argument<string>("checkpoint") { Description = "Checkpoint directory (or a run directory: its latest checkpoint)" };
+        var checkpoint = new Argument<string>("checkpoint") { Description = "Checkpoint directory (or a run directory: its latest checkpoint; or a Hugging Face GPT-2 directory)" };
         var port = new Option<int>("--port") { Description = "HTTP port (0 = free port)", DefaultValueFactory = _ => 8000 };
         var grpcPort = new Option<int?>("--grpc-port") { Description = "gRPC port (default: HTTP port + 1)" };
         var host = new Option<string>("--host") { Description = "Address to bind", DefaultValueFactory = _ => "127.0.0.1" };

@@ -5,6 +5,7 @@ using Orchestrator.Data;
 using Orchestrator.Training;
 using Orchestrator.Training.Checkpoints;
 using Orchestrator.Training.Distributed;
+using Orchestrator.Training.Pretrained;
 
 namespace Orchestrator.Cli.Commands;
 
@@ -59,6 +60,8 @@ internal static class TrainCommand
         if (config.Training.Threads == 0 && workerCount > 1)
             config = config with { Training = config.Training with { Threads = Math.Max(1, Environment.ProcessorCount / workerCount) } };
         config.Validate();
+        // A base model that does not fit the data is refused before the run directory exists.
+        if (config.InitFrom is { } initFrom && !resume) PretrainedModel.Open(initFrom.Path).EnsureTokenizerMatches(dataset);
         Directory.CreateDirectory(runDir);
         return config;
     }

@@ -17,9 +17,9 @@ public sealed class Block : nn.Module<Tensor, Tensor>
 
     public Block(ModelConfig config) : base(nameof(Block))
     {
-        ln_1 = nn.LayerNorm(config.NEmbd, bias: config.Bias);
+        ln_1 = nn.LayerNorm(config.NEmbd, eps: config.LayerNormEpsilon, bias: config.Bias);
         attn = new CausalSelfAttention(config);
-        ln_2 = nn.LayerNorm(config.NEmbd, bias: config.Bias);
+        ln_2 = nn.LayerNorm(config.NEmbd, eps: config.LayerNormEpsilon, bias: config.Bias);
         mlp = new Mlp(config);
         RegisterComponents();
     }

@@ -10,8 +10,8 @@ namespace Orchestrator.Models.Gpt;
 /// </summary>
 public sealed class CausalSelfAttention : nn.Module<Tensor, Tensor>
 {
-    private readonly Linear c_attn;
-    private readonly Linear c_proj;
+    private readonly nn.Module<Tensor, Tensor> c_attn;
+    private readonly nn.Module<Tensor, Tensor> c_proj;
     private readonly Dropout resid_dropout;
     private readonly double attnDropout;
     private readonly int nHead;
@@ -22,8 +22,8 @@ public sealed class CausalSelfAttention : nn.Module<Tensor, Tensor>
         nHead = config.NHead;
         nEmbd = config.NEmbd;
         attnDropout = config.Dropout;
-        c_attn = nn.Linear(nEmbd, 3 * nEmbd, hasBias: config.Bias);
-        c_proj = nn.Linear(nEmbd, nEmbd, hasBias: config.Bias);
+        c_attn = AdaptableLinear.Create(config, "attn.c_attn", nEmbd, 3 * nEmbd);
+        c_proj = AdaptableLinear.Create(config, "attn.c_proj", nEmbd, nEmbd);
         resid_dropout = nn.Dropout(config.Dropout);
         RegisterComponents();
     }

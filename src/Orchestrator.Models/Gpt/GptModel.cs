@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using Orchestrator.Models.Lora;
 using static TorchSharp.torch;
 
 namespace Orchestrator.Models.Gpt;
@@ -29,12 +30,13 @@ public sealed class GptModel : LanguageModel
         wpe = nn.Embedding(config.BlockSize, config.NEmbd);
         drop = nn.Dropout(config.Dropout);
         h = nn.ModuleList(Enumerable.Range(0, config.NLayer).Select(_ => new Block(config)).ToArray());
-        ln_f = nn.LayerNorm(config.NEmbd, bias: config.Bias);
+        ln_f = nn.LayerNorm(config.NEmbd, eps: config.LayerNormEpsilon, bias: config.Bias);
         lm_head = nn.Linear(config.NEmbd, config.VocabSize, hasBias: false);
         if (config.TieWeights)
             lm_head.weight = wte.weight!;
         RegisterComponents();
         Initialise();
+        if (config.Lora is not null) LoraWeights.FreezeBase(this);
     }
 
     public override int SegmentCount => Config.NLayer + 2;
@@ -156,6 +158,9 @@ public sealed class GptModel : LanguageModel
                 case Linear linear:
                     nn.init.normal_(linear.weight!, 0.0, InitStd);
                     if (linear.bias is not null) nn.init.zeros_(linear.bias);
+                    break;
+                case LoraLinear adapted:
+                    adapted.InitialiseBase(InitStd);
                     break;
                 case Embedding embedding:
                     nn.init.normal_(embedding.weight!, 0.0, InitStd);

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Orchestrator.Data.Tokenizers;
 using Orchestrator.Models;
+using Orchestrator.Models.Lora;
+using Orchestrator.Training.Pretrained;
 using Orchestrator.Training.Optimization;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
@@ -71,27 +73,56 @@ public sealed class Checkpoint
                || File.Exists(Path.Combine(directory, CheckpointFiles.Model));
     }
 
-    /// <summary>Copies the saved weights into <paramref name="model"/> (any device); every name must match.</summary>
+    /// <summary>
+    /// Copies the saved weights into <paramref name="model"/> (any device); every name must match. A LoRA checkpoint holds
+    /// only adapters: its base model is loaded first from <c>init_from</c>, after checking it is the one trained on.
+    /// </summary>
     public void LoadModelWeights(LanguageModel model)
     {
         var path = Path.Combine(Directory, CheckpointFiles.Model);
+        Func<string, bool> saved = _ => true;
+        if (Config.Model.Lora is not null)
+        {
+            var reference = Config.InitFrom ?? throw new CorruptCheckpointException(
+                $"checkpoint '{Directory}' holds LoRA adapters but its {CheckpointFiles.Config} names no base model (init_from)");
+            PretrainedModel pretrained;
+            try
+            {
+                pretrained = PretrainedModel.Open(reference.Path);
+            }
+            catch (Exception e) when (e is PretrainedModelException or CheckpointNotFoundException or CorruptCheckpointException)
+            {
+                throw new CheckpointMismatchException(
+                    $"checkpoint '{Directory}' holds LoRA adapters for the base model '{reference.Path}', which cannot be opened ({e.Message}); put the base model back there");
+            }
+            pretrained.EnsureSame(reference, $"checkpoint '{Directory}'");
+            pretrained.LoadInto(model);
+            saved = LoraWeights.IsAdapter;
+        }
         using var scope = NewDisposeScope();
-        var saved = Safetensors.LoadStateDict(path);
-        var expected = model.state_dict();
-        var missing = expected.Keys.Except(saved.Keys).ToArray();
-        var unexpected = saved.Keys.Except(expected.Keys).ToArray();
+        var tensors = Safetensors.LoadStateDict(path);
+        var expected = model.state_dict().Where(kv => saved(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value);
+        var missing = expected.Keys.Except(tensors.Keys).ToArray();
+        var unexpected = tensors.Keys.Except(expected.Keys).ToArray();
         if (missing.Length > 0 || unexpected.Length > 0)
             throw new CheckpointMismatchException(
                 $"'{path}' does not fit this model: missing [{string.Join(", ", missing)}], unexpected [{string.Join(", ", unexpected)}]; build the model from the checkpoint's config.json");
         foreach (var (name, target) in expected)
         {
-            if (!saved[name].shape.SequenceEqual(target.shape))
+            if (!tensors[name].shape.SequenceEqual(target.shape))
                 throw new CheckpointMismatchException(
-                    $"'{path}' tensor '{name}' has shape [{string.Join(", ", saved[name].shape)}] but the model needs [{string.Join(", ", target.shape)}]; build the model from the checkpoint's config.json");
+                    $"'{path}' tensor '{name}' has shape [{string.Join(", ", tensors[name].shape)}] but the model needs [{string.Join(", ", target.shape)}]; build the model from the checkpoint's config.json");
         }
         using var noGrad = no_grad();
-        foreach (var (name, target) in expected) target.copy_(saved[name]);
+        foreach (var (name, target) in expected) target.copy_(tensors[name]);
     }
+
+    /// <summary>
+    /// What a checkpoint saves of <paramref name="model"/>: its whole state dict, or only the adapters when it has LoRA
+    /// adapters (the frozen base stays in the base model's own file).
+    /// </summary>
+    public static IEnumerable<KeyValuePair<string, Tensor>> SavedWeights(LanguageModel model) =>
+        model.Config.Lora is null ? model.state_dict() : model.state_dict().Where(kv => LoraWeights.IsAdapter(kv.Key));
 
     /// <summary>Restores AdamW moments and step count.</summary>
     public void LoadOptimizerState(AdamW optimizer)

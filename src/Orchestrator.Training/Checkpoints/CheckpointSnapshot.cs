@@ -14,7 +14,7 @@ public sealed class CheckpointSnapshot
         (Weights, Moments, Optimizer, State, Config, TokenizerDirectory) = (weights, moments, optimizer, state, config, tokenizerDirectory);
     }
 
-    /// <summary>The model's state_dict in its own order (<c>model.safetensors</c>).</summary>
+    /// <summary>The model's state_dict in its own order, only the adapters for LoRA (<c>model.safetensors</c>).</summary>
     public IReadOnlyList<TensorBytes> Weights { get; }
 
     /// <summary>AdamW's <c>{parameter}.exp_avg</c> / <c>.exp_avg_sq</c> (<c>optimizer.safetensors</c>).</summary>
@@ -42,7 +42,7 @@ public sealed class CheckpointSnapshot
         var buffers = reuse is null
             ? []
             : reuse.Weights.Select(t => ("w:" + t.Name, t.Data)).Concat(reuse.Moments.Select(t => ("m:" + t.Name, t.Data))).ToDictionary();
-        var weights = content.Model.state_dict()
+        var weights = Checkpoint.SavedWeights(content.Model)
             .Select(kv => TensorBytes.Copy(kv.Key, kv.Value, buffers.GetValueOrDefault("w:" + kv.Key))).ToArray();
         TensorBytes[] moments;
         using (TorchSharp.torch.NewDisposeScope())

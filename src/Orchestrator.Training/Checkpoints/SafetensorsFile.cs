@@ -12,12 +12,19 @@ namespace Orchestrator.Training.Checkpoints;
 /// </summary>
 internal static class SafetensorsFile
 {
-    public static void Write(Stream stream, IReadOnlyList<TensorBytes> tensors)
+    /// <summary>Writes <paramref name="tensors"/> in order, with <paramref name="metadata"/> as the header's <c>__metadata__</c> when given (transformers looks for <c>format: pt</c>).</summary>
+    public static void Write(Stream stream, IReadOnlyList<TensorBytes> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
         var header = new MemoryStream();
         using (var json = new Utf8JsonWriter(header))
         {
             json.WriteStartObject();
+            if (metadata is not null)
+            {
+                json.WriteStartObject("__metadata__");
+                foreach (var (key, value) in metadata) json.WriteString(key, value);
+                json.WriteEndObject();
+            }
             long offset = 0;
             foreach (var tensor in tensors)
             {

@@ -31,7 +31,8 @@ public sealed class MetricsFile : IDisposable
     public void AppendTrain(TrainingProgress progress) =>
         Append(new TrainLine(progress.Step, progress.Loss, progress.LearningRate, progress.GradNorm, progress.TokensPerSecond,
             progress.TokensSeen, progress.ElapsedSeconds, progress.EtaSeconds, progress.SkippedSteps, progress.Rollbacks,
-            progress.Phases.AllReduceWaitSeconds, progress.Phases.CommunicationSeconds, progress.Phases.HiddenFraction));
+            progress.Phases.AllReduceWaitSeconds, progress.Phases.CommunicationSeconds, progress.Phases.HiddenFraction,
+            progress.Phases.AllReduceBytes));
 
     public void AppendEval(long step, string split, EvaluationResult result) =>
         Append(new EvalLine(step, split, result.Loss, result.Perplexity, result.BitsPerByte, result.Tokens));
@@ -57,7 +58,8 @@ public sealed class MetricsFile : IDisposable
         [property: JsonPropertyName("rollbacks")] long Rollbacks,
         [property: JsonPropertyName("allreduce_wait_s")] double AllReduceWaitSeconds,
         [property: JsonPropertyName("communication_s")] double CommunicationSeconds,
-        [property: JsonPropertyName("hidden_fraction")] double? HiddenFraction)
+        [property: JsonPropertyName("hidden_fraction")] double? HiddenFraction,
+        [property: JsonPropertyName("allreduce_bytes")] double AllReduceBytes)
     {
         [JsonPropertyName("kind")] public string Kind => "train";
     }

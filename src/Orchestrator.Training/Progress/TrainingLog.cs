@@ -35,4 +35,8 @@ internal static partial class TrainingLog
     [LoggerMessage(EventId = 106, Level = LogLevel.Warning,
         Message = "resuming with changed training option {Option}: checkpoint {Saved}, now {Current}")]
     public static partial void ChangedOption(ILogger logger, string option, string saved, string current);
+
+    [LoggerMessage(EventId = 120, Level = LogLevel.Information,
+        Message = "fine-tuning from {Base} ({Format}): {Trainable} of {Parameters} parameters trainable{Adapters}")]
+    public static partial void FineTuning(ILogger logger, string @base, string format, long trainable, long parameters, string adapters);
 }

@@ -3,6 +3,7 @@ using Orchestrator.Models;
 using Orchestrator.Training.Checkpoints;
 using Orchestrator.Training.Distributed;
 using Orchestrator.Training.Optimization;
+using Orchestrator.Training.Pretrained;
 using Orchestrator.Training.Progress;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -16,7 +17,7 @@ namespace Orchestrator.Training.Rollback;
 /// latest checkpoint that verifies, rank 0 choosing which so all load the same one. The step count goes back to the checkpoint's
 /// but the data position does not: the run continues past the batches that failed instead of replaying them. With no
 /// checkpoint yet the run goes back to its initial weights (the seed's) and fresh moments, the state a checkpoint at
-/// step 0 would hold. More than <c>max_rollbacks</c> rollbacks throw <see cref="TrainingDivergedException"/>.
+/// step 0 would hold (the pretrained weights for a fine-tuning run). More than <c>max_rollbacks</c> rollbacks throw <see cref="TrainingDivergedException"/>.
 /// </summary>
 internal sealed class NumericalRollback(
     LanguageModel model, AdamW optimizer, RunConfig config, CheckpointStore store, IGradientSynchronizer peers, ILogger logger)
@@ -127,7 +128,7 @@ internal sealed class NumericalRollback(
     {
         using var scope = NewDisposeScope();
         TrainingRandomness.SeedForInitialisation(_options.Seed);
-        using var initial = ModelFactory.Create(config.Model);
+        using var initial = InitialModel.Create(config);
         var weights = initial.state_dict();
         using (no_grad())
         {

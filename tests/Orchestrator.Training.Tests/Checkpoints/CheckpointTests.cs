@@ -48,7 +48,7 @@ public sealed class CheckpointTests : IDisposable
         using var actual = loaded.Model.call(input);
 
         Assert.Equal(expected.data<float>().ToArray(), actual.data<float>().ToArray());
-        Assert.Equal(10, loaded.Checkpoint.Step);
+        Assert.Equal(10, loaded.Checkpoint!.Step);
         Assert.Equal(_config, loaded.Config);
         Assert.Equal(_data.Tokenizer.VocabSize, loaded.Tokenizer.VocabSize);
     }

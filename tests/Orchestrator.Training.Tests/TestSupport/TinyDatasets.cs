@@ -11,12 +11,12 @@ namespace Orchestrator.Training.Tests.TestSupport;
 /// <summary>Prepared datasets small enough for unit tests, written with the real Data API (char tokenizer, shards, meta.json).</summary>
 internal static class TinyDatasets
 {
-    /// <summary>Writes a dataset whose splits hold exactly the given texts and opens it.</summary>
-    public static PreparedDataset Create(string directory, string train, string val, string? test = null)
+    /// <summary>Writes a dataset whose splits hold exactly the given texts, tokenized with <paramref name="tokenizerKind"/>, and opens it.</summary>
+    public static PreparedDataset Create(string directory, string train, string val, string? test = null, string tokenizerKind = "char")
     {
         Directory.CreateDirectory(directory);
         test ??= val;
-        var tokenizer = TokenizerFactory.Create(new TokenizerOptions { Kind = "char" }, [train, val, test]);
+        var tokenizer = TokenizerFactory.Create(new TokenizerOptions { Kind = tokenizerKind }, [train, val, test]);
         var tokenizerFiles = TokenizerStore.Save(tokenizer, directory);
         var dtype = TokenDTypeExtensions.ForVocabulary(tokenizer.VocabSize);
         var splits = new Dictionary<string, SplitInfo>();

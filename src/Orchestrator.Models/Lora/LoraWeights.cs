@@ -1,0 +1,42 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Orchestrator.Models.Lora;
+
+/// <summary>
+/// What a model with adapters trains and saves: only <c>*.lora_A</c> / <c>*.lora_B</c>. Everything else is the base,
+/// frozen, and comes from the base model's own file.
+/// </summary>
+public static class LoraWeights
+{
+    /// <summary>Whether the state-dict entry <paramref name="name"/> is an adapter tensor.</summary>
+    public static bool IsAdapter(string name) =>
+        name.EndsWith(".lora_A", StringComparison.Ordinal) || name.EndsWith(".lora_B", StringComparison.Ordinal);
+
+    /// <summary>Turns gradients off for every parameter but the adapters' (no gradient is computed, stored or exchanged for them).</summary>
+    public static void FreezeBase(nn.Module model)
+    {
+        foreach (var (name, parameter) in model.named_parameters())
+            parameter.requires_grad = IsAdapter(name);
+    }
+
+    /// <summary>
+    /// The model's weights with every adapter folded into its layer's weight (<c>W + (alpha/r)·B·A</c>) and the adapter
+    /// tensors left out: the state dict of the same model without adapters. New tensors; dispose them (or a scope).
+    /// </summary>
+    public static Dictionary<string, Tensor> Merged(nn.Module model)
+    {
+        using var noGrad = no_grad();
+        var merged = new Dictionary<string, Tensor>();
+        foreach (var (name, tensor) in model.state_dict())
+            if (!IsAdapter(name)) merged[name] = tensor.detach().clone();
+        foreach (var (name, module) in model.named_modules())
+        {
+            if (module is not LoraLinear lora) continue;
+            var key = name + ".weight";
+            merged[key].Dispose();
+            merged[key] = lora.MergedWeight();
+        }
+        return merged;
+    }
+}

@@ -1,0 +1,81 @@
+using Orchestrator.Training.Checkpoints;
+using Orchestrator.Training.Pretrained;
+using Orchestrator.Training.Tests.TestSupport;
+using static TorchSharp.torch;
+
+namespace Orchestrator.Training.Tests.Pretrained;
+
+/// <summary>
+/// A GPT-2 written by PyTorch in Hugging Face's layout loads into our model and computes what GPT-2's own forward pass
+/// (tanh GELU, the config's LayerNorm epsilon, tied or untied head) computes on the same tokens.
+/// </summary>
+public sealed class HfGpt2ImportTests : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+
+    [Theory]
+    [InlineData(true, false, 1e-5)]
+    [InlineData(false, false, 1e-5)]
+    [InlineData(true, true, 1e-3)]
+    public void Logits_and_loss_match_the_PyTorch_GPT2_forward(bool prefix, bool untied, double eps)
+    {
+        var directory = PythonGpt2.Make(_temp.Sub("hf"), prefix, untied, eps);
+        var windows = Windows(batch: 3, time: 20, seed: 11);
+        var (expected, expectedLoss) = PythonGpt2.Forward(directory, windows, _temp.Sub("work"));
+
+        using var trained = TrainedModel.Load(directory);
+        Assert.Equal("gelu_new", trained.Model.Config.Activation);
+        Assert.Equal(eps, trained.Model.Config.LayerNormEpsilon);
+        Assert.Equal(!untied, trained.Model.Config.TieWeights);
+        Assert.Equal("gpt2", trained.Tokenizer.Kind);
+        using var scope = NewDisposeScope();
+        var (logits, loss) = Forward(trained, windows);
+
+        var ours = logits.data<float>().ToArray();
+        Assert.Equal(expected.Length, ours.Length);
+        var maxDiff = expected.Zip(ours, (a, b) => Math.Abs((double)a - b)).Max();
+        Assert.True(maxDiff < 1e-4, $"logits differ from PyTorch's GPT-2 by up to {maxDiff}");
+        Assert.True(Math.Abs(loss - expectedLoss) / expectedLoss < 1e-5, $"loss {loss} vs PyTorch's {expectedLoss}");
+        Assert.True(expected.Max(Math.Abs) > 0.1, "the reference logits are too small for the comparison to mean anything");
+    }
+
+    [Fact]
+    public void A_shorter_block_size_takes_the_first_position_embeddings()
+    {
+        var directory = PythonGpt2.Make(_temp.Sub("hf"));
+        var windows = Windows(batch: 2, time: 8, seed: 5);
+        var (expected, _) = PythonGpt2.Forward(directory, windows, _temp.Sub("work"));
+        var pretrained = PretrainedModel.Open(directory);
+        using var model = Models.ModelFactory.Create(pretrained.Config with { BlockSize = 8 });
+        pretrained.LoadInto(model);
+        model.eval();
+        using var scope = NewDisposeScope();
+        var logits = model.call(Inputs(windows)).data<float>().ToArray();
+        Assert.True(expected.Zip(logits, (a, b) => Math.Abs((double)a - b)).Max() < 1e-4);
+    }
+
+    internal static long[,] Windows(int batch, int time, int seed)
+    {
+        var random = new Random(seed);
+        var windows = new long[batch, time + 1];
+        for (var b = 0; b < batch; b++)
+            for (var t = 0; t <= time; t++) windows[b, t] = random.Next(PythonGpt2.Vocab);
+        return windows;
+    }
+
+    internal static Tensor Inputs(long[,] windows) =>
+        tensor(windows.Cast<long>().ToArray(), [windows.GetLength(0), windows.GetLength(1)]).narrow(1, 0, windows.GetLength(1) - 1);
+
+    /// <summary>Our logits for the windows' inputs and the mean cross-entropy against their next tokens.</summary>
+    internal static (Tensor Logits, double Loss) Forward(TrainedModel trained, long[,] windows)
+    {
+        using var noGrad = no_grad();
+        var all = tensor(windows.Cast<long>().ToArray(), [windows.GetLength(0), windows.GetLength(1)]);
+        var time = windows.GetLength(1) - 1;
+        var logits = trained.Model.call(all.narrow(1, 0, time));
+        var loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[^1]), all.narrow(1, 1, time).reshape(-1));
+        return (logits, loss.to(ScalarType.Float64).item<double>());
+    }
+
+    public void Dispose() => _temp.Dispose();
+}

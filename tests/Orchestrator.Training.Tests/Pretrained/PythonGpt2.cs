@@ -1,0 +1,68 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+
+namespace Orchestrator.Training.Tests.Pretrained;
+
+/// <summary>
+/// Drives Reference/hf_gpt2_reference.py: a GPT-2 written in Hugging Face's layout by PyTorch with its own safetensors
+/// writer, and GPT-2's forward pass written from its definition, independent of the C# code under test.
+/// </summary>
+internal static class PythonGpt2
+{
+    private const string Python = "/usr/bin/python3";
+    public const int Vocab = 50257;
+
+    /// <summary>A 2-layer, 16-wide GPT-2 with GPT-2's vocabulary and 32 positions, random weights from <paramref name="seed"/>.</summary>
+    public static string Make(string directory, bool prefix = true, bool untied = false, double eps = 1e-5, int seed = 3, int layers = 2, int positions = 32,
+        string? drop = null, string? wrongShape = null)
+    {
+        Directory.CreateDirectory(directory);
+        string[] args = ["make", directory, "--n-layer", $"{layers}", "--n-head", "2", "--n-embd", "16", "--n-positions", $"{positions}",
+            "--vocab", $"{Vocab}", "--eps", eps.ToString("R", System.Globalization.CultureInfo.InvariantCulture), "--seed", $"{seed}"];
+        if (prefix) args = [.. args, "--prefix"];
+        if (untied) args = [.. args, "--untied"];
+        if (drop is not null) args = [.. args, "--drop", drop];
+        if (wrongShape is not null) args = [.. args, "--wrong-shape", wrongShape];
+        Run(args);
+        return directory;
+    }
+
+    /// <summary>The reference logits <c>(B, T, V)</c> flattened, and the mean cross-entropy, of <paramref name="windows"/> <c>(B, T + 1)</c>.</summary>
+    public static (float[] Logits, double Loss) Forward(string directory, long[,] windows, string work)
+    {
+        Directory.CreateDirectory(work);
+        var tokens = Path.Combine(work, "tokens.bin");
+        var logits = Path.Combine(work, "logits.bin");
+        var header = new long[] { windows.GetLength(0), windows.GetLength(1) };
+        var flat = windows.Cast<long>().ToArray();
+        File.WriteAllBytes(tokens, [.. MemoryMarshal.AsBytes(header.AsSpan()), .. MemoryMarshal.AsBytes(flat.AsSpan())]);
+        var output = Run(["forward", directory, tokens, logits]);
+        var loss = JsonDocument.Parse(output).RootElement.GetProperty("loss").GetDouble();
+        return (MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(logits)).ToArray(), loss);
+    }
+
+    /// <summary>GPT-2's BPE (the published algorithm) over <paramref name="directory"/>'s vocab.json and merges.txt.</summary>
+    public static int[] Encode(string directory, string asciiText, string work)
+    {
+        Directory.CreateDirectory(work);
+        var text = Path.Combine(work, "text.txt");
+        File.WriteAllText(text, asciiText);
+        return JsonSerializer.Deserialize<int[]>(Run(["encode", directory, text]))!;
+    }
+
+    private static string Run(string[] args)
+    {
+        Assert.True(File.Exists(Python), $"{Python} is missing: install python3-torch (scripts/setup.sh --tools) to run the PyTorch cross-check");
+        var script = Path.Combine(AppContext.BaseDirectory, "Reference", "hf_gpt2_reference.py");
+        using var process = Process.Start(new ProcessStartInfo(Python, [script, .. args])
+        {
+            RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false,
+        })!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(3)), "the PyTorch reference did not finish within 3 minutes");
+        Assert.True(process.ExitCode == 0, $"the PyTorch reference failed (exit {process.ExitCode}): {stdout.Result}{stderr.Result}");
+        return stdout.Result.Trim().Split('\n')[^1];
+    }
+}
