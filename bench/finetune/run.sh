@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Fine-tuning three ways at equal steps. A small GPT (n_layer 2, n_head 4, n_embd 64, block 64) is pretrained on
+# tinyshakespeare with GPT-2's tokenizer; then it is trained on the Brown corpus (prepare --dataset brown, gpt2 tokens)
+# with 2 local workers: full fine-tuning (--init-from), LoRA r=8 on c_attn (the default target), LoRA r=8 on all four
+# Linear kinds, and the same architecture from scratch. Reports val bits/byte on Brown, trainable parameters, gradient
+# bytes all-reduced per step (measured: metrics.jsonl allreduce_bytes), step time, checkpoint size, and the issue's
+# targets as ratios to full fine-tuning measured in the same run (report.py). Everything stays in bench/out/finetune/STAMP.
+# Usage: bench/finetune/run.sh      PRETRAIN_STEPS (300), STEPS (100), THREADS (2, shared by the 2 workers), EVAL_WINDOWS (500)
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+source "$here/../babygpt/common.sh"
+
+pretrain_steps="${PRETRAIN_STEPS:-300}"
+steps="${STEPS:-100}"
+threads="${THREADS:-2}"
+eval_windows="${EVAL_WINDOWS:-500}"
+python=/usr/bin/python3
+folder="$bench_out/finetune/$(date -u +%Y%m%dT%H%M%SZ)"
+mkdir -p "$folder"
+log() { echo "[$(date -u +%H:%M:%S) load $(bench_load)] $*" | tee -a "$folder/progress.txt" >&2; }
+
+log "building"
+bench_cli
+shakespeare="$bench_out/shakespeare-gpt2"
+brown="$bench_out/brown-gpt2"
+[ -f "$shakespeare/meta.json" ] || "${ORCH[@]}" prepare --input "$bench_root/../shared/data/tinyshakespeare.txt" --tokenizer gpt2 --out "$shakespeare" --force >&2
+[ -f "$brown/meta.json" ] || "${ORCH[@]}" prepare --dataset brown --tokenizer gpt2 --out "$brown" --force >&2
+
+arch=(--n-layer 2 --n-head 4 --n-embd 64 --block-size 64)
+common=(--batch-size 4 --max-steps "$steps" --eval-interval "$steps" --eval-batches 20 --checkpoint-interval 0
+        --log-interval 10 --seed 1337 --threads "$threads" --workers 2 --grad-clip 1.0)
+
+log "pretraining on tinyshakespeare (gpt2 tokens): $pretrain_steps steps"
+"${ORCH[@]}" train --data "$shakespeare" --out "$folder/pretrain" "${arch[@]}" --batch-size 8 --dropout 0 \
+  --lr 1e-3 --min-lr 1e-4 --warmup-steps 50 --max-steps "$pretrain_steps" --eval-interval "$pretrain_steps" \
+  --eval-batches 20 --checkpoint-interval 0 --log-interval 50 --threads "$threads" > "$folder/pretrain.json" 2> "$folder/pretrain.log"
+
+finetune() { # NAME FLAGS...
+  local name="$1"; shift
+  log "$name on brown: $steps steps, 2 workers"
+  "${ORCH[@]}" train --data "$brown" --out "$folder/$name" "${common[@]}" "$@" > "$folder/$name.json" 2> "$folder/$name.log"
+}
+finetune full --init-from "$folder/pretrain" --lr 3e-4
+finetune lora --init-from "$folder/pretrain" --lora-rank 8 --lr 2e-3
+finetune lora-all --init-from "$folder/pretrain" --lora-rank 8 --lora-targets c_attn,c_proj,c_fc,mlp.c_proj --lr 2e-3
+finetune scratch "${arch[@]}" --dropout 0 --lr 1e-3 --min-lr 1e-4 --warmup-steps 20
+
+for name in pretrain full lora lora-all scratch; do
+  log "evaluating $name on brown val ($eval_windows windows)"
+  "${ORCH[@]}" eval "$folder/$name" --data "$brown" --split val --max-windows "$eval_windows" --threads "$threads" > "$folder/$name.eval.json"
+done
+
+log "report"
+"$python" "$here/report.py" "$folder" "$steps" | tee "$folder/report.md"
