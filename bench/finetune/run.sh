@@ -1,19 +1,19 @@
 #!/usr/bin/env bash
-# Fine-tuning three ways at equal steps. A small GPT (n_layer 2, n_head 4, n_embd 64, block 64) is pretrained on
+# Fine-tuning three ways at equal steps. A small GPT (n_layer 2, n_head 4, n_embd 64, block 32) is pretrained on
 # tinyshakespeare with GPT-2's tokenizer; then it is trained on the Brown corpus (prepare --dataset brown, gpt2 tokens)
 # with 2 local workers: full fine-tuning (--init-from), LoRA r=8 on c_attn (the default target), LoRA r=8 on all four
 # Linear kinds, and the same architecture from scratch. Reports val bits/byte on Brown, trainable parameters, gradient
 # bytes all-reduced per step (measured: metrics.jsonl allreduce_bytes), step time, checkpoint size, and the issue's
 # targets as ratios to full fine-tuning measured in the same run (report.py). Everything stays in bench/out/finetune/STAMP.
-# Usage: bench/finetune/run.sh      PRETRAIN_STEPS (300), STEPS (100), THREADS (2, shared by the 2 workers), EVAL_WINDOWS (500)
+# Usage: bench/finetune/run.sh      PRETRAIN_STEPS (60), STEPS (40), THREADS (2: the single-process runs use them all, each of the 2 workers half), EVAL_WINDOWS (200)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 source "$here/../babygpt/common.sh"
 
-pretrain_steps="${PRETRAIN_STEPS:-300}"
-steps="${STEPS:-100}"
+pretrain_steps="${PRETRAIN_STEPS:-60}"
+steps="${STEPS:-40}"
 threads="${THREADS:-2}"
-eval_windows="${EVAL_WINDOWS:-500}"
+eval_windows="${EVAL_WINDOWS:-200}"
 python=/usr/bin/python3
 folder="$bench_out/finetune/$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$folder"
@@ -26,14 +26,14 @@ brown="$bench_out/brown-gpt2"
 [ -f "$shakespeare/meta.json" ] || "${ORCH[@]}" prepare --input "$bench_root/../shared/data/tinyshakespeare.txt" --tokenizer gpt2 --out "$shakespeare" --force >&2
 [ -f "$brown/meta.json" ] || "${ORCH[@]}" prepare --dataset brown --tokenizer gpt2 --out "$brown" --force >&2
 
-arch=(--n-layer 2 --n-head 4 --n-embd 64 --block-size 64)
-common=(--batch-size 4 --max-steps "$steps" --eval-interval "$steps" --eval-batches 20 --checkpoint-interval 0
-        --log-interval 10 --seed 1337 --threads "$threads" --workers 2 --grad-clip 1.0)
+arch=(--n-layer 2 --n-head 4 --n-embd 64 --block-size 32)
+common=(--batch-size 2 --max-steps "$steps" --eval-interval "$steps" --eval-batches 5 --checkpoint-interval 0
+        --log-interval 10 --seed 1337 --threads "$(( threads > 1 ? threads / 2 : 1 ))" --workers 2 --grad-clip 1.0)
 
 log "pretraining on tinyshakespeare (gpt2 tokens): $pretrain_steps steps"
 "${ORCH[@]}" train --data "$shakespeare" --out "$folder/pretrain" "${arch[@]}" --batch-size 8 --dropout 0 \
-  --lr 1e-3 --min-lr 1e-4 --warmup-steps 50 --max-steps "$pretrain_steps" --eval-interval "$pretrain_steps" \
-  --eval-batches 20 --checkpoint-interval 0 --log-interval 50 --threads "$threads" > "$folder/pretrain.json" 2> "$folder/pretrain.log"
+  --lr 1e-3 --min-lr 1e-4 --warmup-steps 6 --max-steps "$pretrain_steps" --eval-interval "$pretrain_steps" \
+  --eval-batches 5 --checkpoint-interval 0 --log-interval 10 --threads "$threads" > "$folder/pretrain.json" 2> "$folder/pretrain.log"
 
 finetune() { # NAME FLAGS...
   local name="$1"; shift
@@ -43,7 +43,7 @@ finetune() { # NAME FLAGS...
 finetune full --init-from "$folder/pretrain" --lr 3e-4
 finetune lora --init-from "$folder/pretrain" --lora-rank 8 --lr 2e-3
 finetune lora-all --init-from "$folder/pretrain" --lora-rank 8 --lora-targets c_attn,c_proj,c_fc,mlp.c_proj --lr 2e-3
-finetune scratch "${arch[@]}" --dropout 0 --lr 1e-3 --min-lr 1e-4 --warmup-steps 20
+finetune scratch "${arch[@]}" --dropout 0 --lr 1e-3 --min-lr 1e-4 --warmup-steps 4
 
 for name in pretrain full lora lora-all scratch; do
   log "evaluating $name on brown val ($eval_windows windows)"
