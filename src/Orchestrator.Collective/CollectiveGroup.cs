@@ -71,13 +71,39 @@ public sealed class CollectiveGroup : IAsyncDisposable
     /// Reduces each buffer across ranks, in place, packing them into buckets of about
     /// <see cref="CollectiveOptions.BucketBytes"/> that travel pipelined (see <see cref="GradientBuckets"/>).
     /// </summary>
-    public Task AllReduceAsync(IReadOnlyList<Memory<float>> buffers, ReduceOp op, CancellationToken cancellationToken)
+    public Task AllReduceAsync(IReadOnlyList<Memory<float>> buffers, ReduceOp op, CancellationToken cancellationToken) =>
+        AllReduceAsync(buffers, op, bf16: false, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="AllReduceAsync(IReadOnlyList{Memory{float}}, ReduceOp, CancellationToken)"/>, sending bf16 on the
+    /// wire when <paramref name="bf16"/> is set (or the group or node asks for it). The trainer chooses the wire format
+    /// per call (gradient compression none, bf16 or auto); every rank must pass the same value for the same call.
+    /// </summary>
+    public Task AllReduceAsync(IReadOnlyList<Memory<float>> buffers, ReduceOp op, bool bf16, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(buffers);
         var lengths = new int[buffers.Count];
         for (var i = 0; i < lengths.Length; i++)
             lengths[i] = buffers[i].Length;
-        return new GradientBuckets(lengths, _options.BucketBytes).AllReduceAsync(this, buffers, op, cancellationToken);
+        return new GradientBuckets(lengths, _options.BucketBytes).AllReduceAsync(this, buffers, op, bf16, cancellationToken);
+    }
+
+    /// <summary>
+    /// Gives every rank every rank's <paramref name="values"/> (the same length on all ranks), bit for bit: the
+    /// result's element r is rank r's block. For state that differs per rank and must be saved by one of them
+    /// (PowerSGD's error-feedback buffers in a checkpoint). Each rank sends and receives (N−1) blocks.
+    /// </summary>
+    public Task<float[][]> AllGatherAsync(ReadOnlyMemory<float> values, CancellationToken cancellationToken)
+    {
+        var operation = ReserveOperations(1);
+        if (WorldSize == 1)
+        {
+            ThrowIfUnusable();
+            return Task.FromResult(new[] { values.ToArray() });
+        }
+
+        return RunAsync(operation, OperationKind.AllGather, values.Length,
+            op => RingAllGather.GatherAsync(op, values, _options.ChunkBytes / sizeof(float)), cancellationToken);
     }
 
     /// <summary>
@@ -116,7 +142,10 @@ public sealed class CollectiveGroup : IAsyncDisposable
     /// <summary>Takes <paramref name="count"/> consecutive sequence numbers; called synchronously at the user's call.</summary>
     internal ulong ReserveOperations(int count) => (ulong)(Interlocked.Add(ref _nextOperation, count) - count);
 
-    internal Task RunAllReduceAsync(ulong operation, Memory<float> buffer, ReduceOp op, CancellationToken cancellationToken)
+    internal Task RunAllReduceAsync(ulong operation, Memory<float> buffer, ReduceOp op, CancellationToken cancellationToken) =>
+        RunAllReduceAsync(operation, buffer, op, bf16: false, cancellationToken);
+
+    internal Task RunAllReduceAsync(ulong operation, Memory<float> buffer, ReduceOp op, bool bf16, CancellationToken cancellationToken)
     {
         if (WorldSize == 1)
         {
@@ -124,7 +153,7 @@ public sealed class CollectiveGroup : IAsyncDisposable
             return Task.CompletedTask;
         }
 
-        var compress = Membership.CompressBf16 || _options.CompressBf16;
+        var compress = bf16 || Membership.CompressBf16 || _options.CompressBf16;
         var frameElements = _options.ChunkBytes / sizeof(float);
         return RunAsync(operation, OperationKind.AllReduce, buffer.Length,
             context => RingAllReduce.RunAsync(context, buffer, op, compress, frameElements), cancellationToken);

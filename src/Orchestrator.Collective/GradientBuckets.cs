@@ -31,7 +31,11 @@ public sealed class GradientBuckets
     /// All-reduces every buffer in place. Sequence numbers for all buckets are taken at the call, so calls issued
     /// in the same order on every rank pair up even when they overlap.
     /// </summary>
-    public Task AllReduceAsync(CollectiveGroup group, IReadOnlyList<Memory<float>> buffers, ReduceOp op, CancellationToken cancellationToken)
+    public Task AllReduceAsync(CollectiveGroup group, IReadOnlyList<Memory<float>> buffers, ReduceOp op, CancellationToken cancellationToken) =>
+        AllReduceAsync(group, buffers, op, bf16: false, cancellationToken);
+
+    /// <summary>As above, with bf16 on the wire when <paramref name="bf16"/> is set (see <see cref="CollectiveGroup.AllReduceAsync(IReadOnlyList{Memory{float}}, ReduceOp, bool, CancellationToken)"/>).</summary>
+    public Task AllReduceAsync(CollectiveGroup group, IReadOnlyList<Memory<float>> buffers, ReduceOp op, bool bf16, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(group);
         ArgumentNullException.ThrowIfNull(buffers);
@@ -53,15 +57,15 @@ public sealed class GradientBuckets
             var bucket = Buckets[b];
             var operation = first + (ulong)b;
             running[b] = bucket.BufferCount == 1
-                ? group.RunAllReduceAsync(operation, buffers[bucket.FirstBuffer], op, cancellationToken)
-                : Task.Run(() => ReducePackedAsync(group, operation, bucket, buffers, op, cancellationToken));
+                ? group.RunAllReduceAsync(operation, buffers[bucket.FirstBuffer], op, bf16, cancellationToken)
+                : Task.Run(() => ReducePackedAsync(group, operation, bucket, buffers, op, bf16, cancellationToken));
         }
 
         return Task.WhenAll(running);
     }
 
     private static async Task ReducePackedAsync(CollectiveGroup group, ulong operation, GradientBucket bucket,
-        IReadOnlyList<Memory<float>> buffers, ReduceOp op, CancellationToken cancellationToken)
+        IReadOnlyList<Memory<float>> buffers, ReduceOp op, bool bf16, CancellationToken cancellationToken)
     {
         var flat = ArrayPool<float>.Shared.Rent(bucket.Elements);
         try
@@ -73,7 +77,7 @@ public sealed class GradientBuckets
                 offset += buffers[i].Length;
             }
 
-            await group.RunAllReduceAsync(operation, flat.AsMemory(0, bucket.Elements), op, cancellationToken).ConfigureAwait(false);
+            await group.RunAllReduceAsync(operation, flat.AsMemory(0, bucket.Elements), op, bf16, cancellationToken).ConfigureAwait(false);
             offset = 0;
             for (var i = bucket.FirstBuffer; i < bucket.FirstBuffer + bucket.BufferCount; i++)
             {

@@ -97,13 +97,13 @@ internal sealed class OperationContext(
     }
 
     private bool AcceptsEncoding(Encoding encoding) => kind == OperationKind.AllGather
-        ? encoding == Encoding.Float64
+        ? encoding is Encoding.Float64 or Encoding.Float32
         : encoding is Encoding.Float32 or Encoding.Bfloat16;
 
     private static string Describe(OperationKind kind) => kind switch
     {
         OperationKind.AllReduce => "an all-reduce",
-        OperationKind.AllGather => "a sum of control values",
+        OperationKind.AllGather => "an all-gather",
         _ => kind.ToString(),
     };
 

@@ -7,6 +7,7 @@ namespace Orchestrator.Collective;
 /// Sums a few float64 control values (losses, token counts, non-finite flags) by gathering every rank's vector
 /// around the ring and adding them in rank order 0..N−1. Every rank thus performs the same additions in the same
 /// order and gets bit-identical float64 results, which keeps decisions such as "skip this step" unanimous.
+/// <see cref="GatherAsync"/> passes float32 blocks around the same way and returns them unchanged.
 /// </summary>
 internal static class RingAllGather
 {
@@ -45,6 +46,38 @@ internal static class RingAllGather
         }
 
         return sum;
+    }
+
+    /// <summary>Every rank's block of <paramref name="values"/>, indexed by rank; payloads are copied, never rounded.</summary>
+    public static async Task<float[][]> GatherAsync(OperationContext op, ReadOnlyMemory<float> values, int frameElements)
+    {
+        int n = op.WorldSize, rank = op.Rank, length = values.Length;
+        var gathered = new float[n][];
+        gathered[rank] = values.ToArray();
+        var start = (long)rank * length;
+        for (var offset = 0; offset < length; offset += frameElements)
+            op.Send(0, start + offset, Encoding.Float32, values.Slice(offset, Math.Min(frameElements, length - offset)));
+        for (var step = 0; step < n - 1; step++)
+        {
+            var source = ((rank - step - 1) % n + n) % n;
+            var block = new float[length];
+            long first = (long)source * length, position = first, end = first + length;
+            while (position < end)
+            {
+                var (received, count) = await op.ReceiveAsync(step, position, end).ConfigureAwait(false);
+                MemoryMarshal.Cast<byte, float>(received.Payload).CopyTo(block.AsSpan((int)(position - first), count));
+                if (step < n - 2)
+                    op.Forward(step + 1, received);
+                else
+                    received.Release();
+                position += count;
+            }
+
+            gathered[source] = block;
+        }
+
+        await op.FlushAsync().ConfigureAwait(false);
+        return gathered;
     }
 
     private static void SendBlock(OperationContext op, int step, int source, double[] values, int frameElements)

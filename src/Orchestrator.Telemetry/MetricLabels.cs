@@ -11,4 +11,7 @@ public static class MetricLabels
     public const string Worker = "worker";
     public const string State = "state";
     public const string Phase = "phase";
+
+    /// <summary>The gradient compression in force: none, bf16 or powersgd-rN.</summary>
+    public const string Compression = "compression";
 }

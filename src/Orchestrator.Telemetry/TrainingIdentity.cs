@@ -11,4 +11,6 @@ public sealed record TrainingIdentity(string JobId, int Rank, string WorkerId)
     ];
 
     internal KeyValuePair<string, object?>[] WithPhase(string phase) => [.. Tags, new(MetricLabels.Phase, phase)];
+
+    internal KeyValuePair<string, object?>[] WithCompression(string compression) => [.. Tags, new(MetricLabels.Compression, compression)];
 }

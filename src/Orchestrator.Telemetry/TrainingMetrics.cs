@@ -29,6 +29,8 @@ public sealed class TrainingMetrics
     private readonly Counter<long> _allReduceBytes;
     private readonly Histogram<double> _allReduceDuration;
     private readonly Gauge<double> _busBandwidth;
+    private readonly Gauge<double> _gradientWireBytes;
+    private readonly Gauge<double> _compressionRatio;
     private readonly Histogram<double> _checkpointDuration;
     private readonly Gauge<long> _checkpointSize;
     private readonly Gauge<double> _checkpointTimestamp;
@@ -59,6 +61,10 @@ public sealed class TrainingMetrics
         _allReduceDuration = meter.CreateHistogram("orchestrator.allreduce.duration", "s", "Wall time of one gradient all-reduce call, from start to averaged values in place.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
         _busBandwidth = meter.CreateGauge<double>("orchestrator.allreduce.bus_bandwidth", "By/s", "Bus bandwidth of the last all-reduce: bytes / time · 2(n-1)/n (NCCL's convention, comparable across world sizes).");
+        _gradientWireBytes = meter.CreateGauge<double>("orchestrator.gradients.wire_bytes_per_step", "By",
+            "Bytes this rank sent per step in gradient exchanges over the last log interval, labelled with the compression in force.");
+        _compressionRatio = meter.CreateGauge<double>("orchestrator.gradients.compression_ratio", "1",
+            "Whole float32 gradient bytes over the bytes sent (1 uncompressed, 2 bf16, tens to hundreds with PowerSGD).");
         _checkpointDuration = meter.CreateHistogram("orchestrator.checkpoint.duration", "s", "Time to write, fsync and publish one checkpoint.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300] });
         _checkpointSize = meter.CreateGauge<long>("orchestrator.checkpoint.size", "By", "Bytes of the last checkpoint (every file in its manifest).");
@@ -106,6 +112,14 @@ public sealed class TrainingMetrics
         _allReduceDuration.Record(elapsed.TotalSeconds, who.Tags);
         if (elapsed > TimeSpan.Zero && worldSize > 1)
             _busBandwidth.Record(bytes / elapsed.TotalSeconds * 2.0 * (worldSize - 1) / worldSize, who.Tags);
+    }
+
+    /// <summary>Records the gradient bytes sent per step and the compression ratio under <paramref name="compression"/> (none, bf16, powersgd-rN).</summary>
+    public void RecordCompression(TrainingIdentity who, string compression, double wireBytesPerStep, double compressionRatio)
+    {
+        var tags = who.WithCompression(compression);
+        _gradientWireBytes.Record(wireBytesPerStep, tags);
+        _compressionRatio.Record(compressionRatio, tags);
     }
 
     /// <summary>Records the share of communication time the backward pass hid (0..1) over the last interval.</summary>

@@ -74,7 +74,9 @@ public sealed record RunConfig
         Require(t.KeepLastCheckpoints >= 0, "keep_last_checkpoints", t.KeepLastCheckpoints, "must be zero (keep all) or positive");
         Require(t.Threads >= 0, "threads", t.Threads, "must be zero (one per processor) or positive");
         Require(t.LogInterval > 0, "log_interval", t.LogInterval, "must be positive");
-        Require(TrainingOptions.KnownCompressions.Contains(t.GradientCompression), "gradient_compression", t.GradientCompression, "use none or bf16");
+        Require(TrainingOptions.KnownCompressions.Contains(t.GradientCompression), "gradient_compression", t.GradientCompression, $"use one of {string.Join(", ", TrainingOptions.KnownCompressions)}");
+        Require(t.PowerSgdRank > 0, "powersgd_rank", t.PowerSgdRank, "must be positive (columns of the low-rank factors; 1 to 8 is usual, 4 the default)");
+        Require(t.PowerSgdStartStep is null or >= 0, "powersgd_start_step", t.PowerSgdStartStep, "must be zero or positive, or left out to mean 10 % of max_steps");
         Require(t.MaxConsecutiveSkips > 0, "max_consecutive_skips", t.MaxConsecutiveSkips, "must be positive (consecutive non-finite steps before rolling back to the last checkpoint)");
         Require(t.MaxRollbacks >= 0, "max_rollbacks", t.MaxRollbacks, "must be zero (fail at the first divergence) or positive");
         Require(t.ReplicaCheckInterval >= 0, "replica_check_interval", t.ReplicaCheckInterval, "must be zero (never) or positive");

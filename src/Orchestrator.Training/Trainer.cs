@@ -5,6 +5,7 @@ using Orchestrator.Models;
 using TorchSharp;
 using Orchestrator.Training.Batching;
 using Orchestrator.Training.Checkpoints;
+using Orchestrator.Training.Compression;
 using Orchestrator.Training.Distributed;
 using Orchestrator.Training.Evaluation;
 using Orchestrator.Training.Optimization;
@@ -39,6 +40,7 @@ public sealed class Trainer : IDisposable
     private readonly AdamW _optimizer;
     private readonly BatchPlan _plan;
     private readonly TokenBatchLoader _trainLoader;
+    private readonly GradientExchange _exchange;
     private readonly Evaluator? _evaluator;
     private readonly LearningRateSchedule _schedule;
     private readonly CheckpointStore _store;
@@ -63,7 +65,7 @@ public sealed class Trainer : IDisposable
         _thread = new TrainingThread($"trainer-rank{synchronizer.Rank}");
         try
         {
-            (Model, _optimizer, _plan, _trainLoader, _evaluator) = _thread.Invoke(Build);
+            (Model, _optimizer, _plan, _trainLoader, _evaluator, _exchange) = _thread.Invoke(Build);
         }
         catch
         {
@@ -73,13 +75,14 @@ public sealed class Trainer : IDisposable
     }
 
     /// <summary>Everything that holds native memory, built on the training thread (see <see cref="TrainingThread"/>).</summary>
-    private (LanguageModel, AdamW, BatchPlan, TokenBatchLoader, Evaluator?) Build()
+    private (LanguageModel, AdamW, BatchPlan, TokenBatchLoader, Evaluator?, GradientExchange) Build()
     {
         set_num_threads(_options.Threads > 0 ? _options.Threads : Environment.ProcessorCount);
         TrainingRandomness.SeedForInitialisation(_options.Seed);
         var model = InitialModel.Create(_config);
         AdamW? optimizer = null;
         TokenBatchLoader? loader = null;
+        Evaluator? evaluator = null;
         try
         {
             model.to(_device);
@@ -92,13 +95,15 @@ public sealed class Trainer : IDisposable
                 _options.BatchSize, _options.EffectiveGlobalBatchSize(_peers.WorldSize));
             loader = new TokenBatchLoader(train, _options.BatchSize, _config.Model.BlockSize, _device);
             // A split too short for one window (a tiny corpus) is not evaluated rather than failing the run.
-            var evaluator = _data.Meta.Splits.TryGetValue("val", out var val) && val.Tokens > _config.Model.BlockSize
+            evaluator = _data.Meta.Splits.TryGetValue("val", out var val) && val.Tokens > _config.Model.BlockSize
                 ? new Evaluator(model, _data, "val", _options.BatchSize, _device)
                 : null;
-            return (model, optimizer, plan, loader, evaluator);
+            var exchange = new GradientExchange(_options, model, _peers, plan.TokensPerStep / _peers.WorldSize, _logger);
+            return (model, optimizer, plan, loader, evaluator, exchange);
         }
         catch
         {
+            evaluator?.Dispose();
             loader?.Dispose();
             optimizer?.Dispose();
             model.Dispose();
@@ -138,7 +143,7 @@ public sealed class Trainer : IDisposable
         if (isWriter) _store.ApplyRetention(_options.KeepLastCheckpoints, keep: _resumedFrom);
         using var metrics = isWriter ? new MetricsFile(_runDirectory) : null;
         await using var checkpoints = isWriter ? new BackgroundCheckpointWriter(_store, _options.KeepLastCheckpoints, _logger) : null;
-        var step = new TrainingStep(Model, _optimizer, _trainLoader, _plan, _peers, _options);
+        var step = new TrainingStep(Model, _optimizer, _trainLoader, _plan, _peers, _exchange, _options);
         var rollback = new NumericalRollback(Model, _optimizer, _config, _store, _peers, _logger);
         TrainingLog.Starting(_logger, _config.Model.Model, Model.ParameterCount(), _options.Device, _peers.Rank, _peers.WorldSize,
             _plan.GlobalBatchSize, _plan.BlockSize, get_num_threads());
@@ -159,6 +164,7 @@ public sealed class Trainer : IDisposable
             cancellationToken.ThrowIfCancellationRequested();
             var stepStart = clock.Elapsed;
             var learningRate = _schedule.At(state.Step);
+            _exchange.BeginStep(state.Step);
             var outcome = await step.RunAsync(state.DataPosition, learningRate, cancellationToken);
             var stepSeconds = (clock.Elapsed - stepStart).TotalSeconds;
             trainSeconds += stepSeconds;
@@ -171,13 +177,15 @@ public sealed class Trainer : IDisposable
                 SkippedSteps = state.SkippedSteps + (outcome.Skipped ? 1 : 0),
                 LastTrainLoss = outcome.Skipped ? state.LastTrainLoss : outcome.Loss,
             };
-            window.Add(stepSeconds, _plan.TokensPerStep, outcome.Phases);
+            window.Add(stepSeconds, _plan.TokensPerStep, outcome.Phases, outcome.WireBytes, outcome.DenseBytes);
+            await _exchange.AfterStepAsync(outcome.Phases, cancellationToken);
             if (_peers.WorldSize > 1 && _options.ReplicaCheckInterval > 0 && state.Step % _options.ReplicaCheckInterval == 0)
                 await ReplicaConsistency.VerifyAsync(Model, _peers, state.Step, cancellationToken);
             if (outcome.Skipped) TrainingLog.SkippedStep(_logger, state.Step, outcome.Loss, outcome.GradNorm, state.SkippedSteps);
             if (await rollback.AfterStepAsync(state, outcome.Skipped, checkpoints is null ? null : checkpoints.FlushAsync, cancellationToken) is { } restored)
             {
                 state = restored;
+                _exchange.ResetErrors();
                 window.Restart(state.Step);
                 continue;
             }
@@ -185,7 +193,7 @@ public sealed class Trainer : IDisposable
             var last = state.Step == _options.MaxSteps;
             if (state.Step % _options.LogInterval == 0 || last)
             {
-                var report = window.Report(state, _options.MaxSteps, outcome, learningRate, clock.Elapsed) with { Rollbacks = rollback.Rollbacks };
+                var report = window.Report(state, _options.MaxSteps, outcome, learningRate, clock.Elapsed) with { Rollbacks = rollback.Rollbacks, GradientCompression = _exchange.Label };
                 // Loss, rate and throughput are the job's, the same on every rank: rank 0 alone prints them.
                 if (isWriter) TrainingLog.Step(_logger, report.Step, report.MaxSteps, report.Loss, report.LearningRate, report.GradNorm, report.TokensPerSecond, TimeSpan.FromSeconds(Math.Round(report.EtaSeconds)));
                 metrics?.AppendTrain(report);
@@ -199,13 +207,18 @@ public sealed class Trainer : IDisposable
                 lastEvaluation = await _evaluator.EvaluateAsync(_options.EvalBatches * _plan.GlobalBatchSize, _peers, cancellationToken);
                 if (isWriter) TrainingLog.Evaluation(_logger, state.Step, lastEvaluation.Loss, lastEvaluation.Perplexity, lastEvaluation.BitsPerByte, lastEvaluation.Tokens);
                 metrics?.AppendEval(state.Step, "val", lastEvaluation);
-                _progress?.Report(window.Report(state, _options.MaxSteps, outcome, learningRate, clock.Elapsed) with { Evaluation = lastEvaluation, Rollbacks = rollback.Rollbacks });
+                _progress?.Report(window.Report(state, _options.MaxSteps, outcome, learningRate, clock.Elapsed) with { Evaluation = lastEvaluation, Rollbacks = rollback.Rollbacks, GradientCompression = _exchange.Label });
                 isBest = state.BestValLoss is not { } best || lastEvaluation.Loss < best;
                 if (isBest) state = state with { BestValLoss = lastEvaluation.Loss };
             }
 
-            if (isWriter && ((_options.CheckpointInterval > 0 && state.Step % _options.CheckpointInterval == 0) || last || isBest))
-                lastCheckpoint = await WriteCheckpointAsync(checkpoints!, state with { ElapsedSeconds = state.ElapsedSeconds + clock.Elapsed.TotalSeconds }, isBest, lastEvaluation?.Loss, cancellationToken);
+            // Every rank knows when a checkpoint is due (the evaluation is the same everywhere): PowerSGD's per-rank errors are gathered by all.
+            if ((_options.CheckpointInterval > 0 && state.Step % _options.CheckpointInterval == 0) || last || isBest)
+            {
+                var compressor = await _exchange.CaptureStateAsync(cancellationToken);
+                if (isWriter)
+                    lastCheckpoint = await WriteCheckpointAsync(checkpoints!, state with { ElapsedSeconds = state.ElapsedSeconds + clock.Elapsed.TotalSeconds }, isBest, lastEvaluation?.Loss, compressor, cancellationToken);
+            }
         }
         if (checkpoints is not null) await checkpoints.FlushAsync(cancellationToken);
 
@@ -239,6 +252,8 @@ public sealed class Trainer : IDisposable
         WarnIfChanged("global batch (global_batch_size, or world_size x batch_size x grad_accum_steps when unset)", checkpoint.State.GlobalBatchSize, _plan.GlobalBatchSize);
         checkpoint.LoadModelWeights(Model);
         checkpoint.LoadOptimizerState(_optimizer);
+        using (NewDisposeScope())
+            _exchange.Restore(checkpoint.LoadCompressorState(), checkpoint.State.WorldSize);
         TrainingRandomness.RestoreState(checkpoint.State.TorchRngState);
         TrainingLog.Resumed(_logger, checkpoint.Directory, checkpoint.Step, checkpoint.State.TokensSeen);
         return checkpoint.State;
@@ -251,7 +266,8 @@ public sealed class Trainer : IDisposable
     }
 
     /// <summary>Copies the step's state off the training path and leaves the files to <paramref name="writer"/>'s background task.</summary>
-    private Task<string> WriteCheckpointAsync(BackgroundCheckpointWriter writer, TrainerState state, bool isBest, double? valLoss, CancellationToken cancellationToken)
+    private Task<string> WriteCheckpointAsync(BackgroundCheckpointWriter writer, TrainerState state, bool isBest, double? valLoss,
+        IReadOnlyList<TensorBytes>? compressor, CancellationToken cancellationToken)
     {
         state = state with
         {
@@ -260,7 +276,7 @@ public sealed class Trainer : IDisposable
             GlobalBatchSize = _plan.GlobalBatchSize,
         };
         return writer.WriteAsync(
-            previous => CheckpointSnapshot.Capture(new CheckpointContent(Model, _optimizer, state with { TorchRngState = TrainingRandomness.CaptureState() }, _config, _data.Directory), reuse: previous),
+            previous => CheckpointSnapshot.Capture(new CheckpointContent(Model, _optimizer, state with { TorchRngState = TrainingRandomness.CaptureState() }, _config, _data.Directory, compressor), reuse: previous),
             isBest, valLoss,
             written =>
             {
@@ -286,6 +302,7 @@ public sealed class Trainer : IDisposable
         _thread.Invoke(() =>
         {
             _evaluator?.Dispose();
+            _exchange.Dispose();
             _trainLoader.Dispose();
             _optimizer.Dispose();
             Model.Dispose();

@@ -77,10 +77,25 @@ public sealed record TrainingOptions
     /// <summary>With several workers, send each model segment's gradients as soon as its backward pass is done.</summary>
     [JsonPropertyName("overlap_communication")] public bool OverlapCommunication { get; init; } = true;
 
-    /// <summary>Wire format of gradients between workers: <c>none</c> (float32) or <c>bf16</c> (half the bytes, rounded to nearest even).</summary>
+    /// <summary>
+    /// How gradients travel between workers: <c>none</c> (float32), <c>bf16</c> (half the bytes, rounded to nearest
+    /// even), <c>powersgd</c> (low-rank factors with error feedback, see <see cref="Compression.PowerSgdCompressor"/>) or
+    /// <c>auto</c> (measured on this job's links after it forms, see <see cref="Compression.CompressionChooser"/>).
+    /// </summary>
     [JsonPropertyName("gradient_compression")] public string GradientCompression { get; init; } = "none";
 
-    public static readonly IReadOnlyList<string> KnownCompressions = ["none", "bf16"];
+    public static readonly IReadOnlyList<string> KnownCompressions = ["none", "bf16", "powersgd", "auto"];
+
+    /// <summary>Rank of PowerSGD's factors (columns of P and Q); bytes per matrix m×n are r(m+n) floats instead of mn.</summary>
+    [JsonPropertyName("powersgd_rank")] public int PowerSgdRank { get; init; } = 4;
+
+    /// <summary>
+    /// First step that sends PowerSGD factors; before it gradients are all-reduced whole, as PowerSGD's authors advise
+    /// for the first, fast-changing steps. Null means 10 % of <see cref="MaxSteps"/>.
+    /// </summary>
+    [JsonPropertyName("powersgd_start_step")] public int? PowerSgdStartStep { get; init; }
+
+    [JsonIgnore] public int EffectivePowerSgdStartStep => PowerSgdStartStep ?? MaxSteps / 10;
 
     /// <summary>
     /// After this many consecutive steps with a non-finite loss or gradient norm (each skipped on every worker), every

@@ -14,7 +14,9 @@ namespace Orchestrator.Training;
 /// <param name="GradNorm">Global gradient norm after averaging, before clipping.</param>
 /// <param name="Skipped">True when some rank saw a non-finite loss or norm and no rank updated its weights.</param>
 /// <param name="Phases">This rank's time in each part of the step.</param>
-public readonly record struct StepOutcome(double Loss, double GradNorm, bool Skipped, Progress.StepPhases Phases = default);
+/// <param name="WireBytes">Bytes this rank sent in gradient exchanges during the step.</param>
+/// <param name="DenseBytes">Bytes whole float32 gradients would have taken.</param>
+public readonly record struct StepOutcome(double Loss, double GradNorm, bool Skipped, Progress.StepPhases Phases = default, long WireBytes = 0, long DenseBytes = 0);
 
 /// <summary>
 /// One optimizer step of data-parallel training: this rank's micro-batches (<see cref="BatchPlan"/>) of forward,
@@ -30,13 +32,15 @@ internal sealed class TrainingStep
     private readonly TokenBatchLoader _loader;
     private readonly BatchPlan _plan;
     private readonly IGradientSynchronizer _peers;
+    private readonly Compression.GradientExchange _exchange;
     private readonly TrainingOptions _options;
     private readonly IReadOnlyList<Parameter> _parameters;
     private readonly IReadOnlyList<Parameter>[] _segmentParameters;
 
-    public TrainingStep(LanguageModel model, AdamW optimizer, TokenBatchLoader loader, BatchPlan plan, IGradientSynchronizer peers, TrainingOptions options)
+    public TrainingStep(LanguageModel model, AdamW optimizer, TokenBatchLoader loader, BatchPlan plan, IGradientSynchronizer peers,
+        Compression.GradientExchange exchange, TrainingOptions options)
     {
-        (_model, _optimizer, _loader, _plan, _peers, _options) = (model, optimizer, loader, plan, peers, options);
+        (_model, _optimizer, _loader, _plan, _peers, _exchange, _options) = (model, optimizer, loader, plan, peers, exchange, options);
         _parameters = optimizer.Parameters;
         // Only trainable parameters have gradients to exchange: a LoRA run's frozen base never reaches the ring.
         _segmentParameters = Enumerable.Range(0, model.SegmentCount)
@@ -74,7 +78,7 @@ internal sealed class TrainingStep
             lossSum = lossSum is null ? loss : lossSum + loss;
         }
         if (_peers.WorldSize > 1 && !Overlapped)
-            exchanges.Add(StartExchange(Gradients(_parameters), cancellationToken));
+            exchanges.Add(StartExchange(_parameters, cancellationToken));
         var backwardDone = Stopwatch.GetTimestamp();
         await Task.WhenAll(exchanges);
         var exchangesDone = Stopwatch.GetTimestamp();
@@ -93,16 +97,16 @@ internal sealed class TrainingStep
             Stopwatch.GetElapsedTime(exchangesDone).TotalSeconds,
             _firstExchange == 0 ? 0 : Stopwatch.GetElapsedTime(_firstExchange, exchangesDone).TotalSeconds,
             _exchangedBytes);
-        return new StepOutcome(meanLoss, gradNorm, skipped, phases);
+        return new StepOutcome(meanLoss, gradNorm, skipped, phases, _exchange.WireBytes, _exchange.DenseBytes);
     }
 
     /// <summary>Starts one gradient exchange, noting when the step's first one began (for <see cref="Progress.StepPhases"/>).</summary>
-    private Task StartExchange(IReadOnlyList<Tensor> gradients, CancellationToken cancellationToken)
+    private Task StartExchange(IReadOnlyList<Parameter> parameters, CancellationToken cancellationToken)
     {
-        if (gradients.Count == 0) return Task.CompletedTask; // a frozen segment: the same on every rank, so no rank calls
+        if (parameters.Count == 0) return Task.CompletedTask; // a frozen segment: the same on every rank, so no rank calls
         if (_firstExchange == 0) _firstExchange = Stopwatch.GetTimestamp();
-        foreach (var gradient in gradients) _exchangedBytes += gradient.numel() * sizeof(float);
-        return _peers.AverageGradientsAsync(gradients, cancellationToken);
+        foreach (var parameter in parameters) _exchangedBytes += parameter.numel() * sizeof(float);
+        return _exchange.ExchangeAsync(parameters, cancellationToken);
     }
 
     /// <summary>Forward and backward of one micro-batch in one piece; returns the detached, weighted loss.</summary>
@@ -129,12 +133,12 @@ internal sealed class TrainingStep
         }
         var loss = Loss(outputs[count - 1], target, divisor);
         loss.backward();
-        exchanges.Add(StartExchange(Gradients(_segmentParameters[count - 1]), cancellationToken));
+        exchanges.Add(StartExchange(_segmentParameters[count - 1], cancellationToken));
         for (var i = count - 2; i >= 0; i--)
         {
             if (!outputs[i].requires_grad) continue; // nothing below trains (frozen embeddings under adapters)
             outputs[i].backward([cuts[i + 1].grad!]);
-            exchanges.Add(StartExchange(Gradients(_segmentParameters[i]), cancellationToken));
+            exchanges.Add(StartExchange(_segmentParameters[i], cancellationToken));
         }
         return loss.detach();
     }
@@ -148,8 +152,4 @@ internal sealed class TrainingStep
         var loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[^1]), target.reshape(-1));
         return divisor == 1 ? loss : loss / divisor;
     }
-
-    private static IReadOnlyList<Tensor> Gradients(IReadOnlyList<Parameter> parameters) =>
-        parameters.Select(p => p.grad ?? throw new InvalidOperationException(
-            $"parameter of shape [{string.Join(", ", p.shape)}] received no gradient: every parameter must take part in the forward pass for gradient exchange")).ToArray();
 }

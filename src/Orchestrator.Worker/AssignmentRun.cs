@@ -59,10 +59,7 @@ internal sealed class AssignmentRun(
             if (options.Device != "cpu") config = config with { Training = config.Training with { Device = options.Device } };
             using var data = PreparedDataset.Open(assignment.DataDir);
             var membership = new RingMembership($"{assignment.JobId}/{assignment.Attempt}", assignment.Rank,
-                assignment.PeerEndpoints.Select(e => new Uri(e)).ToArray())
-            {
-                CompressBf16 = config.Training.GradientCompression == "bf16",
-            };
+                assignment.PeerEndpoints.Select(e => new Uri(e)).ToArray()); // the trainer picks the wire format per call (gradient_compression)
             await using var group = await collective.Node.JoinAsync(membership, cancellationToken);
             var who = new TrainingIdentity(assignment.JobId, assignment.Rank, options.WorkerId);
             IGradientSynchronizer synchronizer = new CollectiveGradientSynchronizer(group);

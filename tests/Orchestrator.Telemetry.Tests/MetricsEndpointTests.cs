@@ -51,6 +51,22 @@ public sealed class MetricsEndpointTests
     }
 
     [Fact]
+    public async Task Gradient_bytes_and_compression_ratio_are_labelled_with_the_compression_in_force()
+    {
+        await using var server = await MetricsServer.StartAsync("worker", 0, IPAddress.Loopback, new TelemetryOptions());
+        server.Training.RecordCompression(Rank1, "powersgd-r4", 1_250_000, 34.5);
+
+        using var http = new HttpClient();
+        var text = await http.GetStringAsync(server.Endpoint);
+        await Promtool.AssertValidAsync(text, server.Endpoint.ToString());
+        var series = Exposition.Parse(text);
+
+        const string labels = "compression=\"powersgd-r4\",job_id=\"job-a\",rank=\"1\",worker=\"worker-b\"";
+        Assert.Equal(1_250_000, series.Value("orchestrator_gradients_wire_bytes_per_step_bytes", labels));
+        Assert.Equal(34.5, series.Value("orchestrator_gradients_compression_ratio", labels));
+    }
+
+    [Fact]
     public void Model_flops_follow_the_PaLM_accounting()
     {
         // GPT-2 small by hand: 6 · 124,439,808 + 12 · 12 layers · 768 wide · 1024 context = 746,638,848 + 113,246,208.

@@ -254,7 +254,9 @@ public sealed class TrainerTests : IDisposable
         private long _sums;
         public int Rank => 0;
         public int WorldSize => 2;
-        public Task AverageGradientsAsync(IReadOnlyList<Tensor> gradients, CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task AverageGradientsAsync(IReadOnlyList<Tensor> gradients, GradientWire wire, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task<float[][]> GatherAsync(float[] values, CancellationToken cancellationToken) => Task.FromResult(new[] { values, values });
 
         public Task<double[]> SumAsync(double[] values, CancellationToken cancellationToken)
         {

@@ -38,7 +38,9 @@ internal sealed class RunConfigFlags
     public readonly Option<int?> Threads = new("--threads") { Description = "libtorch threads per process (0 = all cores)" };
     public readonly Option<string?> Device = new("--device") { Description = "cpu, cuda or cuda:N" };
     public readonly Option<bool?> Overlap = new("--overlap") { Description = "Overlap gradient all-reduce with backward (true/false)" };
-    public readonly Option<string?> GradientCompression = new("--grad-compression") { Description = "Gradients on the wire between workers: none or bf16" };
+    public readonly Option<string?> GradientCompression = new("--grad-compression") { Description = "Gradients on the wire between workers: none, bf16, powersgd or auto (measured on the job's links)" };
+    public readonly Option<int?> PowerSgdRank = new("--powersgd-rank") { Description = "Rank of PowerSGD's low-rank factors (default 4)" };
+    public readonly Option<int?> PowerSgdStartStep = new("--powersgd-start-step") { Description = "First step that sends PowerSGD factors (default 10% of --max-steps; whole gradients before)" };
     public readonly Option<int?> ReplicaCheckInterval = new("--replica-check-interval") { Description = "Compare a parameter checksum across workers every N steps (0 = never)" };
 
     public readonly FineTuningFlags FineTuning = new();
@@ -48,7 +50,7 @@ internal sealed class RunConfigFlags
         .. FineTuning.All,
         Config, Model, NLayer, NHead, NEmbd, BlockSize, Dropout, Bias, BatchSize, GradAccum, Lr, MinLr, WarmupSteps,
         LrSchedule, MaxSteps, WeightDecay, Beta1, Beta2, GradClip, EvalInterval, EvalBatches, CheckpointInterval,
-        KeepCheckpoints, LogInterval, Seed, Threads, Device, Overlap, GradientCompression, ReplicaCheckInterval,
+        KeepCheckpoints, LogInterval, Seed, Threads, Device, Overlap, GradientCompression, PowerSgdRank, PowerSgdStartStep, ReplicaCheckInterval,
     ];
 
     /// <summary>
@@ -114,6 +116,8 @@ internal sealed class RunConfigFlags
                 OverlapCommunication = parse.GetValue(Overlap) ?? t.OverlapCommunication,
                 ReplicaCheckInterval = parse.GetValue(ReplicaCheckInterval) ?? t.ReplicaCheckInterval,
                 GradientCompression = parse.GetValue(GradientCompression) ?? t.GradientCompression,
+                PowerSgdRank = parse.GetValue(PowerSgdRank) ?? t.PowerSgdRank,
+                PowerSgdStartStep = parse.GetValue(PowerSgdStartStep) ?? t.PowerSgdStartStep,
             },
         };
     }

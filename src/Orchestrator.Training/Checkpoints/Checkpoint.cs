@@ -133,6 +133,13 @@ public sealed class Checkpoint
         optimizer.Restore(Safetensors.LoadStateDict(path), state.StepCount, path);
     }
 
+    /// <summary>PowerSGD's saved tensors (see <see cref="CheckpointFiles.Compressor"/>), or null when the run did not use it.</summary>
+    public Dictionary<string, Tensor>? LoadCompressorState()
+    {
+        var path = Path.Combine(Directory, CheckpointFiles.Compressor);
+        return File.Exists(path) ? Safetensors.LoadStateDict(path) : null;
+    }
+
     /// <summary>The tokenizer the model was trained with (copied from the prepared data into the checkpoint).</summary>
     public ITextTokenizer LoadTokenizer() => TokenizerStore.Load(Directory);
 

@@ -10,6 +10,9 @@ namespace Orchestrator.Training.Checkpoints;
 ///     optimizer.safetensors AdamW moments "{parameter}.exp_avg" / "{parameter}.exp_avg_sq"
 ///     optimizer.json        AdamW step count and hyper-parameters
 ///     trainer_state.json    step, data position, tokens seen, best validation loss, RNG state
+///     compressor.safetensors only with PowerSGD: "{parameter}.q" (n × rank, the same on every rank) and
+///                           "{parameter}.error.rank{k}" (m × n, rank k's error feedback) for k below trainer_state's
+///                           world_size; a resume with another world size keeps the Q's and zeroes the errors
 ///     config.json           the RunConfig
 ///     tokenizer.json ...    the tokenizer files of the prepared data
 ///     manifest.json         size and SHA-256 of all the above; written last
@@ -24,6 +27,7 @@ public static class CheckpointFiles
     public const string OptimizerMoments = "optimizer.safetensors";
     public const string OptimizerState = "optimizer.json";
     public const string TrainerState = "trainer_state.json";
+    public const string Compressor = "compressor.safetensors";
     public const string Config = "config.json";
     public const string LatestPointer = "latest";
     public const string BestPointer = "best";

@@ -9,9 +9,9 @@ namespace Orchestrator.Training.Checkpoints;
 public sealed class CheckpointSnapshot
 {
     private CheckpointSnapshot(IReadOnlyList<TensorBytes> weights, IReadOnlyList<TensorBytes> moments, OptimizerStateFile optimizer,
-        TrainerState state, RunConfig config, string tokenizerDirectory)
+        TrainerState state, RunConfig config, string tokenizerDirectory, IReadOnlyList<TensorBytes>? compressor)
     {
-        (Weights, Moments, Optimizer, State, Config, TokenizerDirectory) = (weights, moments, optimizer, state, config, tokenizerDirectory);
+        (Weights, Moments, Optimizer, State, Config, TokenizerDirectory, Compressor) = (weights, moments, optimizer, state, config, tokenizerDirectory, compressor);
     }
 
     /// <summary>The model's state_dict in its own order, only the adapters for LoRA (<c>model.safetensors</c>).</summary>
@@ -19,6 +19,9 @@ public sealed class CheckpointSnapshot
 
     /// <summary>AdamW's <c>{parameter}.exp_avg</c> / <c>.exp_avg_sq</c> (<c>optimizer.safetensors</c>).</summary>
     public IReadOnlyList<TensorBytes> Moments { get; }
+
+    /// <summary>PowerSGD's Q's and every rank's errors (<c>compressor.safetensors</c>), or null.</summary>
+    public IReadOnlyList<TensorBytes>? Compressor { get; }
 
     public OptimizerStateFile Optimizer { get; }
     public TrainerState State { get; }
@@ -57,6 +60,6 @@ public sealed class CheckpointSnapshot
             WeightDecay = content.Config.Training.WeightDecay,
             DecayedParameters = content.Optimizer.DecayedParameterNames.ToArray(),
         };
-        return new CheckpointSnapshot(weights, moments, optimizer, content.State, content.Config, content.TokenizerDirectory);
+        return new CheckpointSnapshot(weights, moments, optimizer, content.State, content.Config, content.TokenizerDirectory, content.Compressor);
     }
 }

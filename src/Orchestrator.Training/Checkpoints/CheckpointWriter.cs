@@ -5,8 +5,9 @@ using Orchestrator.Training.Optimization;
 
 namespace Orchestrator.Training.Checkpoints;
 
-/// <summary>What goes into one checkpoint.</summary>
-public sealed record CheckpointContent(LanguageModel Model, AdamW Optimizer, TrainerState State, RunConfig Config, string TokenizerDirectory);
+/// <summary>What goes into one checkpoint; <c>Compressor</c> is PowerSGD's state (every rank's errors gathered), or null when the run does not use it.</summary>
+public sealed record CheckpointContent(LanguageModel Model, AdamW Optimizer, TrainerState State, RunConfig Config, string TokenizerDirectory,
+    IReadOnlyList<TensorBytes>? Compressor = null);
 
 /// <summary>
 /// Writes one checkpoint (layout in <see cref="CheckpointFiles"/>) into a temporary sibling directory, flushes every
@@ -44,6 +45,8 @@ public sealed class CheckpointWriter(string checkpointsDirectory)
             Add(CheckpointFiles.OptimizerMoments, stream => SafetensorsFile.Write(stream, snapshot.Moments));
             Add(CheckpointFiles.OptimizerState, stream => JsonSerializer.Serialize(stream, snapshot.Optimizer, JsonOptions));
             Add(CheckpointFiles.TrainerState, stream => JsonSerializer.Serialize(stream, snapshot.State, JsonOptions));
+            if (snapshot.Compressor is { } compressor)
+                Add(CheckpointFiles.Compressor, stream => SafetensorsFile.Write(stream, compressor));
             Add(CheckpointFiles.Config, stream => JsonSerializer.Serialize(stream, snapshot.Config, RunConfig.JsonOptions));
             foreach (var tokenizerFile in TokenizerStore.FilesIn(snapshot.TokenizerDirectory))
             {

@@ -8,7 +8,8 @@ namespace Orchestrator.Training.Progress;
 /// <c>RUN_DIR/metrics.jsonl</c>: one JSON object per line, <c>"kind": "train"</c> or <c>"eval"</c>, appended and
 /// flushed as they happen so a plot or <c>tail -f</c> sees a run live. Written by rank 0 only. Train rows carry rank 0's
 /// mean all-reduce wait and communication span per step and the hidden share of communication (null with one worker),
-/// so overlap shows without Prometheus.
+/// so overlap shows without Prometheus, and the gradient bytes rank 0 sent per step, the compression ratio and the
+/// compression in force.
 /// </summary>
 public sealed class MetricsFile : IDisposable
 {
@@ -32,7 +33,7 @@ public sealed class MetricsFile : IDisposable
         Append(new TrainLine(progress.Step, progress.Loss, progress.LearningRate, progress.GradNorm, progress.TokensPerSecond,
             progress.TokensSeen, progress.ElapsedSeconds, progress.EtaSeconds, progress.SkippedSteps, progress.Rollbacks,
             progress.Phases.AllReduceWaitSeconds, progress.Phases.CommunicationSeconds, progress.Phases.HiddenFraction,
-            progress.Phases.AllReduceBytes));
+            progress.Phases.AllReduceBytes, progress.WireBytesPerStep, progress.CompressionRatio, progress.GradientCompression));
 
     public void AppendEval(long step, string split, EvaluationResult result) =>
         Append(new EvalLine(step, split, result.Loss, result.Perplexity, result.BitsPerByte, result.Tokens));
@@ -59,7 +60,10 @@ public sealed class MetricsFile : IDisposable
         [property: JsonPropertyName("allreduce_wait_s")] double AllReduceWaitSeconds,
         [property: JsonPropertyName("communication_s")] double CommunicationSeconds,
         [property: JsonPropertyName("hidden_fraction")] double? HiddenFraction,
-        [property: JsonPropertyName("allreduce_bytes")] double AllReduceBytes)
+        [property: JsonPropertyName("allreduce_bytes")] double AllReduceBytes,
+        [property: JsonPropertyName("wire_bytes_per_step")] double WireBytesPerStep,
+        [property: JsonPropertyName("compression_ratio")] double? CompressionRatio,
+        [property: JsonPropertyName("gradient_compression")] string? GradientCompression)
     {
         [JsonPropertyName("kind")] public string Kind => "train";
     }

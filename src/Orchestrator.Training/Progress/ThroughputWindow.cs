@@ -13,12 +13,17 @@ internal sealed class ThroughputWindow(long startStep)
     private double _lastTokensPerSecond;
     private StepPhases _phases;
     private StepPhases _lastPhases;
+    private long _wireBytes, _denseBytes;
+    private double _lastWireBytesPerStep;
+    private double? _lastCompressionRatio;
 
-    public void Add(double stepSeconds, long tokens, StepPhases phases = default)
+    public void Add(double stepSeconds, long tokens, StepPhases phases = default, long wireBytes = 0, long denseBytes = 0)
     {
         _seconds += stepSeconds;
         _tokens += tokens;
         _phases = _phases.Plus(phases);
+        _wireBytes += wireBytes;
+        _denseBytes += denseBytes;
     }
 
     public TrainingProgress Report(Checkpoints.TrainerState state, long maxSteps, StepOutcome outcome, double learningRate, TimeSpan elapsed)
@@ -29,6 +34,8 @@ internal sealed class ThroughputWindow(long startStep)
             _lastSecondsPerStep = _seconds / Math.Max(1, state.Step - _startStep);
             _lastTokensPerSecond = _tokens / _seconds;
             _lastPhases = _phases.Over(state.Step - _startStep);
+            _lastWireBytesPerStep = (double)_wireBytes / Math.Max(1, state.Step - _startStep);
+            _lastCompressionRatio = _wireBytes > 0 ? (double)_denseBytes / _wireBytes : null;
         }
         return new TrainingProgress
         {
@@ -43,11 +50,13 @@ internal sealed class ThroughputWindow(long startStep)
             EtaSeconds = _lastSecondsPerStep * (maxSteps - state.Step),
             SkippedSteps = state.SkippedSteps,
             Phases = _lastPhases,
+            WireBytesPerStep = _lastWireBytesPerStep,
+            CompressionRatio = _lastCompressionRatio,
         };
     }
 
     public void Restart(long step)
     {
-        (_startStep, _seconds, _tokens, _phases) = (step, 0, 0, default);
+        (_startStep, _seconds, _tokens, _phases, _wireBytes, _denseBytes) = (step, 0, 0, default, 0, 0);
     }
 }

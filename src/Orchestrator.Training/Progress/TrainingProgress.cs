@@ -26,6 +26,15 @@ public sealed record TrainingProgress
     /// <summary>Mean seconds per step in each phase over the interval (see <see cref="StepPhases"/>).</summary>
     [JsonPropertyName("phases")] public StepPhases Phases { get; init; }
 
+    /// <summary>Mean bytes this rank sent per step in gradient exchanges over the interval (0 with one worker).</summary>
+    [JsonPropertyName("wire_bytes_per_step")] public double WireBytesPerStep { get; init; }
+
+    /// <summary>Whole float32 gradient bytes over bytes sent (1 without compression, 2 with bf16); null with one worker.</summary>
+    [JsonPropertyName("compression_ratio")] public double? CompressionRatio { get; init; }
+
+    /// <summary>The gradient compression in force: none, bf16 or powersgd-rN (what auto chose, once it has).</summary>
+    [JsonPropertyName("gradient_compression")] public string? GradientCompression { get; init; }
+
     /// <summary>Set on the report that follows an evaluation of the validation split.</summary>
     [JsonPropertyName("eval")] public EvaluationResult? Evaluation { get; init; }
 

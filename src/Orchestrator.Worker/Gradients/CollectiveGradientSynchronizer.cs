@@ -16,7 +16,7 @@ public sealed class CollectiveGradientSynchronizer(CollectiveGroup group) : IGra
     public int Rank => group.Rank;
     public int WorldSize => group.WorldSize;
 
-    public async Task AverageGradientsAsync(IReadOnlyList<Tensor> gradients, CancellationToken cancellationToken)
+    public async Task AverageGradientsAsync(IReadOnlyList<Tensor> gradients, GradientWire wire, CancellationToken cancellationToken)
     {
         if (gradients.Count == 0) return;
         var buffers = new Memory<float>[gradients.Count];
@@ -36,7 +36,7 @@ public sealed class CollectiveGradientSynchronizer(CollectiveGroup group) : IGra
 
         try
         {
-            await group.AllReduceAsync(buffers, ReduceOp.Average, cancellationToken);
+            await group.AllReduceAsync(buffers, ReduceOp.Average, wire == GradientWire.Bfloat16, cancellationToken);
             if (staged is null) return;
             foreach (var (gradient, host) in staged)
                 gradient.copy_(host);
@@ -49,6 +49,8 @@ public sealed class CollectiveGradientSynchronizer(CollectiveGroup group) : IGra
     }
 
     public Task<double[]> SumAsync(double[] values, CancellationToken cancellationToken) => group.SumAsync(values, cancellationToken);
+
+    public Task<float[][]> GatherAsync(float[] values, CancellationToken cancellationToken) => group.AllGatherAsync(values, cancellationToken);
 
     private static Memory<float> View(Tensor tensor)
     {

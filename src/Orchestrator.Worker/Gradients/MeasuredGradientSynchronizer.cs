@@ -15,14 +15,17 @@ internal sealed class MeasuredGradientSynchronizer(IGradientSynchronizer inner, 
     public int Rank => inner.Rank;
     public int WorldSize => inner.WorldSize;
 
-    public async Task AverageGradientsAsync(IReadOnlyList<Tensor> gradients, CancellationToken cancellationToken)
+    public async Task AverageGradientsAsync(IReadOnlyList<Tensor> gradients, GradientWire wire, CancellationToken cancellationToken)
     {
         var bytes = 0L;
-        foreach (var gradient in gradients) bytes += gradient.numel() * sizeof(float);
+        var elementBytes = wire == GradientWire.Bfloat16 ? sizeof(ushort) : sizeof(float);
+        foreach (var gradient in gradients) bytes += gradient.numel() * elementBytes;
         var started = Stopwatch.GetTimestamp();
-        await inner.AverageGradientsAsync(gradients, cancellationToken);
+        await inner.AverageGradientsAsync(gradients, wire, cancellationToken);
         metrics.RecordAllReduce(who, bytes, Stopwatch.GetElapsedTime(started), WorldSize);
     }
 
     public Task<double[]> SumAsync(double[] values, CancellationToken cancellationToken) => inner.SumAsync(values, cancellationToken);
+
+    public Task<float[][]> GatherAsync(float[] values, CancellationToken cancellationToken) => inner.GatherAsync(values, cancellationToken);
 }

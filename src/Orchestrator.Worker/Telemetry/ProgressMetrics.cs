@@ -36,6 +36,8 @@ internal sealed class ProgressMetrics(TrainingMetrics metrics, TrainingIdentity 
             FlopsPerToken = flopsPerToken,
             PhaseSecondsPerStep = steps > 0 ? Phases(progress.Phases) : new Dictionary<string, double>(),
         });
+        if (steps > 0 && progress is { GradientCompression: { } compression, CompressionRatio: { } ratio })
+            metrics.RecordCompression(who, compression, progress.WireBytesPerStep, ratio);
         var phases = progress.Phases;
         if (steps > 0 && phases.CommunicationSeconds > 0)
             metrics.RecordHiddenFraction(who, 1 - phases.AllReduceWaitSeconds / phases.CommunicationSeconds);

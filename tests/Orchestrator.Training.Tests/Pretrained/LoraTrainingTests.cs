@@ -129,13 +129,15 @@ public sealed class LoraTrainingTests : IDisposable
         public int Rank => inner.Rank;
         public int WorldSize => inner.WorldSize;
 
-        public Task AverageGradientsAsync(IReadOnlyList<Tensor> gradients, CancellationToken cancellationToken)
+        public Task AverageGradientsAsync(IReadOnlyList<Tensor> gradients, GradientWire wire, CancellationToken cancellationToken)
         {
             Interlocked.Add(ref _bytes, gradients.Sum(g => g.numel()) * sizeof(float));
-            return inner.AverageGradientsAsync(gradients, cancellationToken);
+            return inner.AverageGradientsAsync(gradients, wire, cancellationToken);
         }
 
         public Task<double[]> SumAsync(double[] values, CancellationToken cancellationToken) => inner.SumAsync(values, cancellationToken);
+
+        public Task<float[][]> GatherAsync(float[] values, CancellationToken cancellationToken) => inner.GatherAsync(values, cancellationToken);
     }
 
     public void Dispose()

@@ -66,12 +66,14 @@ public sealed class MetricsFileTests : IDisposable
         public int Rank => inner.Rank;
         public int WorldSize => inner.WorldSize;
 
-        public async Task AverageGradientsAsync(IReadOnlyList<Tensor> gradients, CancellationToken cancellationToken)
+        public async Task AverageGradientsAsync(IReadOnlyList<Tensor> gradients, GradientWire wire, CancellationToken cancellationToken)
         {
             await Task.Delay(delay, cancellationToken);
-            await inner.AverageGradientsAsync(gradients, cancellationToken);
+            await inner.AverageGradientsAsync(gradients, wire, cancellationToken);
         }
 
         public Task<double[]> SumAsync(double[] values, CancellationToken cancellationToken) => inner.SumAsync(values, cancellationToken);
+
+        public Task<float[][]> GatherAsync(float[] values, CancellationToken cancellationToken) => inner.GatherAsync(values, cancellationToken);
     }
 }

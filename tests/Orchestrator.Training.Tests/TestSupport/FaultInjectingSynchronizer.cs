@@ -18,15 +18,17 @@ internal sealed class FaultInjectingSynchronizer(IGradientSynchronizer inner, Fu
     public int Rank => inner.Rank;
     public int WorldSize => inner.WorldSize;
 
-    public async Task AverageGradientsAsync(IReadOnlyList<Tensor> gradients, CancellationToken cancellationToken)
+    public async Task AverageGradientsAsync(IReadOnlyList<Tensor> gradients, GradientWire wire, CancellationToken cancellationToken)
     {
         var step = _exchanges++;
         BeforeExchange?.Invoke(step);
-        await inner.AverageGradientsAsync(gradients, cancellationToken);
+        await inner.AverageGradientsAsync(gradients, wire, cancellationToken);
         if (!poisoned(step)) return;
         using var noGrad = no_grad();
         gradients[0].fill_(double.NaN);
     }
 
     public Task<double[]> SumAsync(double[] values, CancellationToken cancellationToken) => inner.SumAsync(values, cancellationToken);
+
+    public Task<float[][]> GatherAsync(float[] values, CancellationToken cancellationToken) => inner.GatherAsync(values, cancellationToken);
 }

@@ -19,7 +19,7 @@ internal sealed class InProcessGroup
 
     public IReadOnlyList<IGradientSynchronizer> Ranks { get; }
 
-    private Task<double[]> Meet(string kind, long index, int rank, object contribution, Func<object[], double[]> combine)
+    private async Task<T> Meet<T>(string kind, long index, int rank, object contribution, Func<object[], T> combine)
     {
         Round round;
         lock (_gate)
@@ -30,27 +30,27 @@ internal sealed class InProcessGroup
             if (++round.Arrived == Ranks.Count)
             {
                 _rounds.Remove((kind, index));
-                round.Done.SetResult(combine(round.Contributions));
+                round.Done.SetResult(combine(round.Contributions)!);
             }
         }
-        return round.Done.Task;
+        return (T)await round.Done.Task;
     }
 
     private sealed class Round(object[] contributions)
     {
         public object[] Contributions { get; } = contributions;
         public int Arrived { get; set; }
-        public TaskCompletionSource<double[]> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource<object> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     private sealed class Member(InProcessGroup group, int rank, int worldSize) : IGradientSynchronizer
     {
-        private long _averages, _sums;
+        private long _averages, _sums, _gathers;
 
         public int Rank => rank;
         public int WorldSize => worldSize;
 
-        public Task AverageGradientsAsync(IReadOnlyList<Tensor> gradients, CancellationToken cancellationToken) =>
+        public Task AverageGradientsAsync(IReadOnlyList<Tensor> gradients, GradientWire wire, CancellationToken cancellationToken) =>
             group.Meet("average", _averages++, rank, gradients, all =>
             {
                 var perRank = all.Cast<IReadOnlyList<Tensor>>().ToArray();
@@ -60,13 +60,24 @@ internal sealed class InProcessGroup
                     using var sum = perRank[0][i].clone();
                     for (var r = 1; r < perRank.Length; r++) sum.add_(perRank[r][i]);
                     sum.div_(perRank.Length);
+                    if (wire == GradientWire.Bfloat16)
+                    {
+                        using var rounded = sum.to(ScalarType.BFloat16); // what the ring's owner sends on
+                        sum.copy_(rounded);
+                    }
                     foreach (var grads in perRank) grads[i].copy_(sum);
                 }
-                return [];
+                return true;
             });
 
         public Task<double[]> SumAsync(double[] values, CancellationToken cancellationToken) =>
             group.Meet("sum", _sums++, rank, values, all =>
                 Enumerable.Range(0, values.Length).Select(i => all.Cast<double[]>().Sum(v => v[i])).ToArray());
+
+        public async Task<float[][]> GatherAsync(float[] values, CancellationToken cancellationToken)
+        {
+            var gathered = await group.Meet("gather", _gathers++, rank, values, all => all.Cast<float[]>().ToArray());
+            return gathered.Select(v => v.ToArray()).ToArray();
+        }
     }
 }
