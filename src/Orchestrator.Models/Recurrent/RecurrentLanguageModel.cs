@@ -21,7 +21,7 @@ public sealed class RecurrentLanguageModel : LanguageModel
 
     /// <summary>
     /// Builds the model drawing from torch's current RNG: embedding and head ~ U(−0.1, 0.1) with zero head bias (as
-    /// PyTorch's word-language-model example), recurrent weights with PyTorch's defaults.
+    /// PyTorch's word-language-model example), recurrent weights with PyTorch's defaults (LstmLayers draws nn.LSTM's).
     /// </summary>
     public RecurrentLanguageModel(ModelConfig config) : base(nameof(RecurrentLanguageModel), RequireRecurrent(config))
     {
@@ -30,7 +30,7 @@ public sealed class RecurrentLanguageModel : LanguageModel
         var interLayerDropout = config.NLayer > 1 ? config.Dropout : 0.0; // libtorch warns when dropout has no layer to follow
         rnn = config.Model switch
         {
-            "lstm" => nn.LSTM(config.NEmbd, config.NEmbd, config.NLayer, config.Bias, batchFirst: true, dropout: interLayerDropout),
+            "lstm" => new LstmLayers(config.NEmbd, config.NEmbd, config.NLayer, config.Bias, interLayerDropout), // not nn.LSTM: see LstmLayers
             "gru" => nn.GRU(config.NEmbd, config.NEmbd, config.NLayer, config.Bias, batchFirst: true, dropout: interLayerDropout),
             _ => nn.RNN(config.NEmbd, config.NEmbd, config.NLayer, bias: config.Bias, batchFirst: true, dropout: interLayerDropout),
         };
@@ -140,7 +140,7 @@ public sealed class RecurrentLanguageModel : LanguageModel
     {
         // (n_layer, B, n_embd) for each of hidden and cell state
         long[] shape = [Config.NLayer, batchSize, Config.NEmbd];
-        return (zeros(shape, dtype, device), rnn is LSTM ? zeros(shape, dtype, device) : null);
+        return (zeros(shape, dtype, device), rnn is LstmLayers ? zeros(shape, dtype, device) : null);
     }
 
     // (B, T, C) -> (B, T, C), with the state after the last step
@@ -148,7 +148,7 @@ public sealed class RecurrentLanguageModel : LanguageModel
     {
         switch (rnn)
         {
-            case LSTM lstm:
+            case LstmLayers lstm:
                 var (lstmOut, h, c) = lstm.forward(x, (state.Hidden, state.Cell!));
                 return (lstmOut, h, c);
             case GRU gru:

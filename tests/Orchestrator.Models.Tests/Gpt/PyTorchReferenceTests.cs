@@ -1,7 +1,4 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Runtime.InteropServices;
-using System.Text.Json;
+using Orchestrator.Models.Tests.Reference;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 
@@ -11,11 +8,8 @@ namespace Orchestrator.Models.Tests.Gpt;
 /// The strongest reference available here: the same weights and tokens through nanoGPT's forward and backward written
 /// independently in PyTorch (Debian's python3-torch, /usr/bin/python3), compared logit by logit and gradient by gradient.
 /// </summary>
-public sealed class PyTorchReferenceTests(ITestOutputHelper output) : IDisposable
+public sealed class PyTorchReferenceTests(ITestOutputHelper output)
 {
-    private const string Python = "/usr/bin/python3";
-    private readonly DirectoryInfo workDir = Directory.CreateTempSubdirectory("gpt-reference-");
-
     [Theory]
     [InlineData(true, true)]
     [InlineData(false, false)]
@@ -30,63 +24,28 @@ public sealed class PyTorchReferenceTests(ITestOutputHelper output) : IDisposabl
         var logits = model.forward(tokens);
         var loss = nn.functional.cross_entropy(logits.view(-1, config.VocabSize), targets.view(-1));
         loss.backward();
-        WriteInputs(model, config, tokens, targets);
+        Tensor inferenceLogits; // libtorch may pick other kernels without autograd (it does for LSTM): check that path too
+        using (no_grad()) inferenceLogits = model.forward(tokens);
+        using var reference = new PyTorchReference("nanogpt_reference.py");
 
-        RunReference();
+        reference.Run(model, tokens, targets);
 
-        var expectedLogits = ReadFloats(Path.Combine(workDir.FullName, "out", "logits.bin"), logits.shape);
+        var expectedLogits = reference.Logits(logits.shape);
         var logitDiff = TinyModels.MaxAbsDiff(logits, expectedLogits);
-        var expectedLoss = double.Parse(File.ReadAllText(Path.Combine(workDir.FullName, "out", "loss.txt")), CultureInfo.InvariantCulture);
-        output.WriteLine($"max |logit difference| {logitDiff:E2}; loss {loss.item<float>()} vs {expectedLoss}");
+        var inferenceDiff = TinyModels.MaxAbsDiff(inferenceLogits, expectedLogits);
+        var expectedLoss = reference.Loss();
+        output.WriteLine($"max |logit difference| {logitDiff:E2} (without autograd {inferenceDiff:E2}); loss {loss.item<float>()} vs {expectedLoss}");
         Assert.True(logitDiff < 1e-5, $"logits differ from PyTorch by up to {logitDiff:E2}");
+        Assert.True(inferenceDiff < 1e-5, $"logits computed without autograd differ from PyTorch by up to {inferenceDiff:E2}");
         Assert.Equal(expectedLoss, loss.item<float>(), 1e-5);
 
         foreach (var (name, parameter) in model.named_parameters())
         {
-            var expected = ReadFloats(Path.Combine(workDir.FullName, "out", "grads", name + ".bin"), parameter.shape);
+            var expected = reference.Gradient(name, parameter.shape);
             var diff = TinyModels.MaxAbsDiff(parameter.grad!, expected);
             var scale = expected.abs().max().item<float>();
             output.WriteLine($"{name}: max |grad difference| {diff:E2} (largest gradient {scale:E2})");
             Assert.True(diff <= 1e-4 * scale + 1e-7, $"gradient of {name} differs from PyTorch by up to {diff:E2} (largest entry {scale:E2})");
         }
     }
-
-    private void WriteInputs(LanguageModel model, ModelConfig config, Tensor tokens, Tensor targets)
-    {
-        var parameters = model.named_parameters().ToList();
-        Directory.CreateDirectory(Path.Combine(workDir.FullName, "params"));
-        foreach (var (name, parameter) in parameters)
-            File.WriteAllBytes(Path.Combine(workDir.FullName, "params", name + ".bin"), parameter.detach().contiguous().bytes.ToArray());
-        File.WriteAllBytes(Path.Combine(workDir.FullName, "idx.bin"), tokens.contiguous().bytes.ToArray());
-        File.WriteAllBytes(Path.Combine(workDir.FullName, "targets.bin"), targets.contiguous().bytes.ToArray());
-        var manifest = new
-        {
-            batch = tokens.shape[0], time = tokens.shape[1], vocab_size = config.VocabSize, n_embd = config.NEmbd,
-            n_head = config.NHead, n_layer = config.NLayer, tie_weights = config.TieWeights,
-            parameters = parameters.Select(p => new { name = p.name, shape = p.parameter.shape }),
-        };
-        File.WriteAllText(Path.Combine(workDir.FullName, "config.json"), JsonSerializer.Serialize(manifest));
-    }
-
-    private void RunReference()
-    {
-        Assert.True(File.Exists(Python), $"{Python} is missing: install python3-torch (scripts/setup.sh --tools) to run the PyTorch cross-check");
-        var script = Path.Combine(AppContext.BaseDirectory, "Reference", "nanogpt_reference.py");
-        using var process = Process.Start(new ProcessStartInfo(Python, [script, workDir.FullName])
-        {
-            RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false,
-        })!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(2)), "the PyTorch reference did not finish within 2 minutes");
-        Assert.True(process.ExitCode == 0, $"the PyTorch reference failed (exit {process.ExitCode}): {stdout.Result}{stderr.Result}");
-    }
-
-    private static Tensor ReadFloats(string path, long[] shape)
-    {
-        var values = MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(path)).ToArray();
-        return tensor(values, shape);
-    }
-
-    public void Dispose() => workDir.Delete(recursive: true);
 }
