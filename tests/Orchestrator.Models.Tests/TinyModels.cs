@@ -21,16 +21,26 @@ internal static class TinyModels
         Model = kind, VocabSize = 11, BlockSize = 16, NLayer = 2, NEmbd = 8, TieWeights = tie, Dropout = dropout,
     };
 
-    /// <summary>Builds a model from a fixed seed; the lock keeps parallel tests from interleaving draws on torch's global RNG.</summary>
-    public static LanguageModel Create(ModelConfig config, int seed = 1234, ScalarType dtype = ScalarType.Float32)
-    {
-        lock (SeedLock)
+    /// <summary>Builds a model from a fixed seed (see <see cref="Seeded{T}"/>).</summary>
+    public static LanguageModel Create(ModelConfig config, int seed = 1234, ScalarType dtype = ScalarType.Float32) =>
+        Seeded(seed, () =>
         {
-            manual_seed(seed);
             var model = ModelFactory.Create(config);
             if (dtype != ScalarType.Float32) model.to(dtype);
             model.eval();
             return model;
+        });
+
+    /// <summary>
+    /// Runs <paramref name="create"/> right after seeding torch's global RNG. Every test that seeds it must come here: the
+    /// lock keeps parallel tests from interleaving their seeds and draws (which made equal seeds give different weights).
+    /// </summary>
+    public static T Seeded<T>(int seed, Func<T> create)
+    {
+        lock (SeedLock)
+        {
+            manual_seed(seed);
+            return create();
         }
     }
 

@@ -23,8 +23,7 @@ public sealed class LoraTests
     public void An_adapted_layer_adds_alpha_over_r_times_B_A_x()
     {
         using var scope = NewDisposeScope();
-        manual_seed(7);
-        var layer = new LoraLinear(5, 4, hasBias: true, new LoraConfig { Rank = 2, Alpha = 3 });
+        var layer = TinyModels.Seeded(7, () => new LoraLinear(5, 4, hasBias: true, new LoraConfig { Rank = 2, Alpha = 3 }));
         var p = layer.named_parameters().ToDictionary(x => x.name, x => x.parameter);
         using (no_grad())
         {

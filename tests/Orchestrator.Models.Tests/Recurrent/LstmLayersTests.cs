@@ -12,10 +12,8 @@ public sealed class LstmLayersTests
     {
         // Checkpoints written before LstmLayers replaced nn.LSTM load unchanged, and seeded runs start from the same weights.
         using var scope = NewDisposeScope();
-        manual_seed(77);
-        var expected = nn.LSTM(6, 10, 3, bias, batchFirst: true).named_parameters().ToList();
-        manual_seed(77);
-        var actual = new LstmLayers(6, 10, 3, bias, dropout: 0.0).named_parameters().ToList();
+        var expected = TinyModels.Seeded(77, () => nn.LSTM(6, 10, 3, bias, batchFirst: true)).named_parameters().ToList();
+        var actual = TinyModels.Seeded(77, () => new LstmLayers(6, 10, 3, bias, dropout: 0.0)).named_parameters().ToList();
 
         Assert.Equal(expected.Select(p => p.name), actual.Select(p => p.name));
         foreach (var ((name, want), (_, got)) in expected.Zip(actual))
@@ -29,8 +27,7 @@ public sealed class LstmLayersTests
     public void Dropout_between_layers_applies_in_training_mode_only()
     {
         using var scope = NewDisposeScope();
-        manual_seed(5);
-        var layers = new LstmLayers(4, 4, 2, bias: true, dropout: 0.5);
+        var layers = TinyModels.Seeded(5, () => new LstmLayers(4, 4, 2, bias: true, dropout: 0.5));
         var x = randn(2, 6, 4);
         var state = (zeros(2, 2, 4), zeros(2, 2, 4));
         layers.eval();
