@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Orchestrator.Collective.Telemetry;
+using Orchestrator.Common.Security;
 
 namespace Orchestrator.Collective;
 
@@ -24,8 +25,8 @@ public sealed class CollectiveNode : IAsyncDisposable
         Options.Validate();
         _metrics = metrics;
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
-        if (!Security.ClusterToken.IsSet(Options.ClusterToken))
-            Security.ClusterTokenLog.Unauthenticated(_loggerFactory.CreateLogger<CollectiveNode>(), "The collective peer service",
+        if (!ClusterToken.IsSet(Options.ClusterToken))
+            ClusterTokenLog.Unauthenticated(_loggerFactory.CreateLogger<CollectiveNode>(), "The collective peer service",
                 $"{CollectiveOptions.SectionName}:{nameof(CollectiveOptions.ClusterToken)}");
     }
 

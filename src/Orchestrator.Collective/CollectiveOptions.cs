@@ -1,3 +1,4 @@
+using Orchestrator.Common.Security;
 namespace Orchestrator.Collective;
 
 /// <summary>
@@ -50,16 +51,16 @@ public sealed class CollectiveOptions
     public int Http2WindowBytes { get; set; } = 16 << 20;
 
     /// <summary>
-    /// The cluster's shared secret (see <see cref="Security.ClusterToken"/>): sent to every neighbour and required of
+    /// The cluster's shared secret (see <see cref="ClusterToken"/>): sent to every neighbour and required of
     /// every caller of this rank's peer service. Null leaves the service open to anyone who can reach its port.
     /// </summary>
     public string? ClusterToken { get; set; }
 
     /// <summary>
-    /// Mutual TLS for this rank's server and its channels to neighbours (see <see cref="Security.MutualTlsOptions"/>);
+    /// Mutual TLS for this rank's server and its channels to neighbours (see <see cref="MutualTlsOptions"/>);
     /// off unless its paths are set (e.g. Collective__Tls__CertificatePath).
     /// </summary>
-    public Security.MutualTlsOptions Tls { get; set; } = new();
+    public MutualTlsOptions Tls { get; set; } = new();
 
     /// <summary>Throws when a value is out of range, naming the option and what to do.</summary>
     public void Validate()
@@ -79,7 +80,7 @@ public sealed class CollectiveOptions
         if (Http2WindowBytes is < 65_535 or > 16 << 20)
             throw new ArgumentOutOfRangeException(nameof(Http2WindowBytes), Http2WindowBytes,
                 $"{SectionName}:{nameof(Http2WindowBytes)} must be between 65535 and 16777216 bytes.");
-        Security.ClusterToken.Validate(ClusterToken, $"{SectionName}:{nameof(ClusterToken)}");
+        Orchestrator.Common.Security.ClusterToken.Validate(ClusterToken, $"{SectionName}:{nameof(ClusterToken)}");
         Tls.Validate($"{SectionName}:{nameof(Tls)}");
     }
 }

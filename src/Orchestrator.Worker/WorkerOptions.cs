@@ -43,7 +43,7 @@ public sealed record WorkerOptions
     /// Mutual TLS (<c>--tls-cert/--tls-key/--tls-ca</c>): for this worker's collective service, its ring channels and its
     /// connection to the coordinator's gateway. Null or empty paths leave all three on cleartext HTTP/2.
     /// </summary>
-    public Collective.Security.MutualTlsOptions? Tls { get; init; }
+    public Common.Security.MutualTlsOptions? Tls { get; init; }
 
     /// <summary>How often the worker heartbeats and asks for its directive.</summary>
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromMilliseconds(500);
@@ -63,7 +63,7 @@ public sealed record WorkerOptions
         if (Threads < 0) throw new ArgumentException($"worker: --threads must be zero (all cores) or positive, got {Threads}");
         if (CollectivePort is < 0 or > 65535) throw new ArgumentException($"worker: --port must be in 0..65535, got {CollectivePort}");
         if (MetricsPort is < 0 or > 65535) throw new ArgumentException($"worker: --metrics-port must be in 0..65535, got {MetricsPort}");
-        Collective.Security.ClusterToken.Validate(ClusterToken, "worker: --cluster-token");
+        Common.Security.ClusterToken.Validate(ClusterToken, "worker: --cluster-token");
         Tls?.Validate("worker: --tls");
         if (CoordinatorLossTimeout <= HeartbeatInterval)
             throw new ArgumentException($"worker: --coordinator-loss-timeout must exceed the heartbeat interval ({HeartbeatInterval.TotalSeconds} s), got {CoordinatorLossTimeout.TotalSeconds} s");

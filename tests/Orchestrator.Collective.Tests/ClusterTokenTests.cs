@@ -3,7 +3,7 @@ using Grpc.Net.Client;
 using Microsoft.Extensions.Logging;
 using Orchestrator.Collective.Hosting;
 using Orchestrator.Collective.Protos;
-using Orchestrator.Collective.Security;
+using Orchestrator.Common.Security;
 using Orchestrator.Collective.Transport;
 
 namespace Orchestrator.Collective.Tests;

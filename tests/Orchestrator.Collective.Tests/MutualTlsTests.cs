@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Orchestrator.Collective.Hosting;
 using Orchestrator.Collective.Protos;
-using Orchestrator.Collective.Security;
+using Orchestrator.Common.Security;
 using Orchestrator.Collective.Transport;
 
 namespace Orchestrator.Collective.Tests;

@@ -25,8 +25,8 @@ public sealed class DataPreparerTests
         {
             Dataset = "tinyshakespeare",
             TinyShakespeareUrl = new Uri(SharedData.TinyShakespeare).AbsoluteUri,
-            CacheDirectory = dir["cache"],
-            OutputDirectory = dir["data/shakespeare_char"],
+            CacheDirectory = dir.Sub("cache"),
+            OutputDirectory = dir.Sub("data/shakespeare_char"),
         };
 
         var meta = await DataPreparer.PrepareAsync(options, new SyncProgress(messages), CancellationToken.None);
@@ -53,7 +53,7 @@ public sealed class DataPreparerTests
         Assert.Equal(cleaned[^100..], Decode(dataset, "test", 55_670, 100));
         Assert.Equal(2 * 1_003_849, new FileInfo(Path.Combine(options.OutputDirectory, "train.bin")).Length);
         Assert.Contains(messages, m => m.StartsWith("encoded train") && m.Contains("MB/s"));
-        Assert.DoesNotContain(Directory.GetDirectories(dir["data"]), d => Path.GetFileName(d).StartsWith('.'));
+        Assert.DoesNotContain(Directory.GetDirectories(dir.Sub("data")), d => Path.GetFileName(d).StartsWith('.'));
     }
 
     [Fact]
@@ -63,7 +63,7 @@ public sealed class DataPreparerTests
         var options = new PrepareOptions
         {
             Inputs = [SharedData.TinyShakespeare],
-            OutputDirectory = dir["out"],
+            OutputDirectory = dir.Sub("out"),
             Cleaning = new CleaningOptions { NormalizeWhitespace = false },
         };
 
@@ -82,7 +82,7 @@ public sealed class DataPreparerTests
         dir.Write("extra/records.jsonl", "{\"text\": \"JSON record one.\\n\"}\n{\"text\": \"JSON record two.\\n\"}\n{\"text\": \"Document 0: the quick brown fox jumps over the lazy dog 0.\\n\"}\n");
         texts.Add("JSON record one.\n");
         texts.Add("JSON record two.\n");
-        var options = new PrepareOptions { Inputs = [dir["corpus"], dir["extra/records.jsonl"]], OutputDirectory = dir["out"], Seed = 7 };
+        var options = new PrepareOptions { Inputs = [dir.Sub("corpus"), dir.Sub("extra/records.jsonl")], OutputDirectory = dir.Sub("out"), Seed = 7 };
 
         var meta = await DataPreparer.PrepareAsync(options, null, CancellationToken.None);
 
@@ -93,14 +93,14 @@ public sealed class DataPreparerTests
         Assert.Equal(texts.Distinct().Sum(t => t.Length) + 2 * (42 - 3), meta.Splits.Values.Sum(s => s.Tokens)); // "\n\n" between documents
         Assert.All(meta.Splits.Values, s => Assert.Equal(s.Tokens, s.Bytes));
 
-        var json = JsonNode.Parse(File.ReadAllText(dir["out/meta.json"]))!;
+        var json = JsonNode.Parse(File.ReadAllText(dir.Sub("out/meta.json")))!;
         Assert.Equal("uint16", (string?)json["dtype"]);
         Assert.Equal(0.05, (double?)json["options"]!["val_fraction"]);
         Assert.Equal(7, (int?)json["options"]!["seed"]);
         Assert.Equal("char", (string?)json["options"]!["tokenizer"]!["kind"]);
         Assert.Equal(1, (int?)json["cleaning"]!["duplicates_dropped"]);
         Assert.Equal(meta.Splits["val"].Sha256, (string?)json["splits"]!["val"]!["sha256"]);
-        Assert.Equal(DatasetMeta.Load(dir["out"]), meta with { }, new MetaComparer());
+        Assert.Equal(DatasetMeta.Load(dir.Sub("out")), meta with { }, new MetaComparer());
     }
 
     [Theory]
@@ -112,7 +112,7 @@ public sealed class DataPreparerTests
         var texts = SmallCorpus.Write(dir, "corpus", 30);
         var options = new PrepareOptions
         {
-            Inputs = [dir["corpus"]], OutputDirectory = dir["out"],
+            Inputs = [dir.Sub("corpus")], OutputDirectory = dir.Sub("out"),
             Tokenizer = new TokenizerOptions { Kind = kind, VocabSize = vocabSize },
         };
 
@@ -120,7 +120,7 @@ public sealed class DataPreparerTests
 
         Assert.Equal(vocabSize, meta.VocabSize);
         Assert.Equal(TokenDType.UInt16, meta.TokenDType);
-        using var dataset = PreparedDataset.Open(dir["out"]);
+        using var dataset = PreparedDataset.Open(dir.Sub("out"));
         var endOfText = Assert.IsType<int>(dataset.Tokenizer.EndOfTextId);
         var decoded = new List<string>();
         foreach (var name in new[] { "train", "val", "test" })
@@ -155,8 +155,8 @@ public sealed class DataPreparerTests
         using var dir = new TempDirectory();
         SmallCorpus.Write(dir, "corpus", 30);
 
-        var first = await DataPreparer.PrepareAsync(new PrepareOptions { Inputs = [dir["corpus"]], OutputDirectory = dir["a"] }, null, CancellationToken.None);
-        var second = await DataPreparer.PrepareAsync(new PrepareOptions { Inputs = [dir["corpus"]], OutputDirectory = dir["b"] }, null, CancellationToken.None);
+        var first = await DataPreparer.PrepareAsync(new PrepareOptions { Inputs = [dir.Sub("corpus")], OutputDirectory = dir.Sub("a") }, null, CancellationToken.None);
+        var second = await DataPreparer.PrepareAsync(new PrepareOptions { Inputs = [dir.Sub("corpus")], OutputDirectory = dir.Sub("b") }, null, CancellationToken.None);
 
         Assert.Equal(first.Splits, second.Splits);
     }
@@ -166,19 +166,19 @@ public sealed class DataPreparerTests
     {
         using var dir = new TempDirectory();
         SmallCorpus.Write(dir, "corpus", 10);
-        var options = new PrepareOptions { Inputs = [dir["corpus"]], OutputDirectory = dir["out"] };
+        var options = new PrepareOptions { Inputs = [dir.Sub("corpus")], OutputDirectory = dir.Sub("out") };
         var first = await DataPreparer.PrepareAsync(options, null, CancellationToken.None);
 
         var error = await Assert.ThrowsAsync<OutputDirectoryNotEmptyException>(() => DataPreparer.PrepareAsync(options, null, CancellationToken.None));
-        Assert.Contains(dir["out"], error.Message);
+        Assert.Contains(dir.Sub("out"), error.Message);
         Assert.Contains("--force", error.Message);
-        Assert.Equal(first.CreatedAt, DatasetMeta.Load(dir["out"]).CreatedAt);
+        Assert.Equal(first.CreatedAt, DatasetMeta.Load(dir.Sub("out")).CreatedAt);
 
         SmallCorpus.Write(dir, "corpus", 20);
         var replaced = await DataPreparer.PrepareAsync(options with { Overwrite = true }, null, CancellationToken.None);
-        Assert.Equal(20, DatasetMeta.Load(dir["out"]).Splits.Values.Sum(s => s.Documents));
-        Assert.Equal(replaced.CreatedAt, DatasetMeta.Load(dir["out"]).CreatedAt);
-        Assert.Equal([dir["corpus"], dir["out"]], Directory.GetFileSystemEntries(dir.Path).Order());
+        Assert.Equal(20, DatasetMeta.Load(dir.Sub("out")).Splits.Values.Sum(s => s.Documents));
+        Assert.Equal(replaced.CreatedAt, DatasetMeta.Load(dir.Sub("out")).CreatedAt);
+        Assert.Equal([dir.Sub("corpus"), dir.Sub("out")], Directory.GetFileSystemEntries(dir.Path).Order());
     }
 
     [Fact]
@@ -189,10 +189,10 @@ public sealed class DataPreparerTests
         dir.Write("home/thesis.tex", "precious");
 
         var error = await Assert.ThrowsAsync<OutputDirectoryNotEmptyException>(() => DataPreparer.PrepareAsync(
-            new PrepareOptions { Inputs = [dir["corpus"]], OutputDirectory = dir["home"], Overwrite = true }, null, CancellationToken.None));
+            new PrepareOptions { Inputs = [dir.Sub("corpus")], OutputDirectory = dir.Sub("home"), Overwrite = true }, null, CancellationToken.None));
 
         Assert.Contains("not a prepared dataset", error.Message);
-        Assert.Equal("precious", File.ReadAllText(dir["home/thesis.tex"]));
+        Assert.Equal("precious", File.ReadAllText(dir.Sub("home/thesis.tex")));
     }
 
     [Fact]
@@ -204,10 +204,10 @@ public sealed class DataPreparerTests
         var progress = new CancelOn(m => m.StartsWith("encoded train"), cancel);
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => DataPreparer.PrepareAsync(
-            new PrepareOptions { Inputs = [dir["corpus"]], OutputDirectory = dir["out/data"] }, progress, cancel.Token));
+            new PrepareOptions { Inputs = [dir.Sub("corpus")], OutputDirectory = dir.Sub("out/data") }, progress, cancel.Token));
 
         Assert.True(progress.Fired);
-        Assert.Empty(Directory.GetFileSystemEntries(dir["out"]));
+        Assert.Empty(Directory.GetFileSystemEntries(dir.Sub("out")));
     }
 
     [Fact]
@@ -216,10 +216,10 @@ public sealed class DataPreparerTests
         using var dir = new TempDirectory();
 
         var error = await Assert.ThrowsAsync<CorpusNotFoundException>(() => DataPreparer.PrepareAsync(
-            new PrepareOptions { Inputs = [dir["nope.txt"]], OutputDirectory = dir["out"] }, null, CancellationToken.None));
+            new PrepareOptions { Inputs = [dir.Sub("nope.txt")], OutputDirectory = dir.Sub("out") }, null, CancellationToken.None));
 
-        Assert.Contains(dir["nope.txt"], error.Message);
-        Assert.False(Directory.Exists(dir["out"]));
+        Assert.Contains(dir.Sub("nope.txt"), error.Message);
+        Assert.False(Directory.Exists(dir.Sub("out")));
     }
 
     [Fact]
@@ -229,10 +229,10 @@ public sealed class DataPreparerTests
         var empty = dir.Write("empty.txt", "");
 
         var error = await Assert.ThrowsAsync<EmptyCorpusException>(() => DataPreparer.PrepareAsync(
-            new PrepareOptions { Inputs = [empty], OutputDirectory = dir["out"] }, null, CancellationToken.None));
+            new PrepareOptions { Inputs = [empty], OutputDirectory = dir.Sub("out") }, null, CancellationToken.None));
 
         Assert.Contains(empty, error.Message);
-        Assert.False(Directory.Exists(dir["out"]));
+        Assert.False(Directory.Exists(dir.Sub("out")));
     }
 
     [Fact]
@@ -243,9 +243,9 @@ public sealed class DataPreparerTests
         dir.Write("corpus/b.md", "<p></p>");
 
         var error = await Assert.ThrowsAsync<EmptyCorpusException>(() => DataPreparer.PrepareAsync(
-            new PrepareOptions { Inputs = [dir["corpus"]], OutputDirectory = dir["out"] }, null, CancellationToken.None));
+            new PrepareOptions { Inputs = [dir.Sub("corpus")], OutputDirectory = dir.Sub("out") }, null, CancellationToken.None));
 
-        Assert.Contains(dir["corpus"], error.Message);
+        Assert.Contains(dir.Sub("corpus"), error.Message);
     }
 
     [Theory]

@@ -9,8 +9,8 @@ public sealed class PreparedDatasetTests
     private static async Task<string> PrepareSmallAsync(TempDirectory dir)
     {
         SmallCorpus.Write(dir, "corpus", 30);
-        await DataPreparer.PrepareAsync(new PrepareOptions { Inputs = [dir["corpus"]], OutputDirectory = dir["data"] }, null, CancellationToken.None);
-        return dir["data"];
+        await DataPreparer.PrepareAsync(new PrepareOptions { Inputs = [dir.Sub("corpus")], OutputDirectory = dir.Sub("data") }, null, CancellationToken.None);
+        return dir.Sub("data");
     }
 
     [Fact]
@@ -103,8 +103,8 @@ public sealed class PreparedDatasetTests
     {
         using var dir = new TempDirectory();
 
-        var error = Assert.Throws<InvalidDatasetException>(() => PreparedDataset.Open(dir["absent"]));
+        var error = Assert.Throws<InvalidDatasetException>(() => PreparedDataset.Open(dir.Sub("absent")));
 
-        Assert.Contains(dir["absent"], error.Message);
+        Assert.Contains(dir.Sub("absent"), error.Message);
     }
 }

@@ -16,7 +16,7 @@ public sealed class ContainerTests
     public async Task Compose_file_is_valid_and_wires_redis_coordinator_workers_prometheus_and_grafana()
     {
         Assert.True(Tool.Exists("docker-compose"), "docker-compose is not installed: run scripts/setup.sh --tools (Debian package docker-compose)");
-        var result = await Tool.RunAsync("docker-compose", ["-f", "docker-compose.yml", "--profile", "demo", "config"], workingDirectory: Repository.Root);
+        var result = await Tool.RunAsync("docker-compose", ["-f", "docker-compose.yml", "--profile", "demo", "config"], workingDirectory: RepositoryPaths.Root);
         Assert.True(result.ExitCode == 0, result.Describe());
         var services = Yaml.Load(result.Stdout).At("services");
         Assert.Superset(new HashSet<string>(["redis", "coordinator", "prometheus", "grafana", "demo", .. Workers]), services.Keys().ToHashSet());
@@ -29,7 +29,7 @@ public sealed class ContainerTests
         var coordinatorCommand = services.At("coordinator", "command").Strings().ToList();
         var advertised = coordinatorCommand[coordinatorCommand.IndexOf("--advertise") + 1];
         Assert.Equal(advertised, services.At("coordinator", "networks", "orchestrator", "ipv4_address").Text());
-        var prometheusConfig = File.ReadAllText(Repository.PathOf("deploy", "prometheus", "prometheus.yml"));
+        var prometheusConfig = File.ReadAllText(RepositoryPaths.PathOf("deploy", "prometheus", "prometheus.yml"));
         foreach (var worker in Workers)
         {
             var service = services.At(worker);
@@ -46,7 +46,7 @@ public sealed class ContainerTests
         Assert.Contains("/etc/grafana/provisioning", grafanaMounts);
         Assert.Contains("/var/lib/grafana/dashboards", grafanaMounts);
 
-        using var job = JsonDocument.Parse(File.ReadAllText(Repository.PathOf("deploy", "jobs", "demo.json")));
+        using var job = JsonDocument.Parse(File.ReadAllText(RepositoryPaths.PathOf("deploy", "jobs", "demo.json")));
         Assert.Equal(Workers.Length, job.RootElement.GetProperty("workers").GetInt32());
         Assert.StartsWith("/shared/", job.RootElement.GetProperty("data").GetString());
         Assert.Contains(job.RootElement.GetProperty("data").GetString()!, services.At("demo", "command").Strings().Single());
@@ -60,14 +60,14 @@ public sealed class ContainerTests
     [Fact]
     public void Dockerfile_builds_in_stages_runs_as_non_root_and_switches_torch_backend_by_argument()
     {
-        var dockerfile = File.ReadAllText(Repository.PathOf("deploy", "Dockerfile"));
+        var dockerfile = File.ReadAllText(RepositoryPaths.PathOf("deploy", "Dockerfile"));
         Assert.Equal(2, Regex.Matches(dockerfile, @"^FROM ", RegexOptions.Multiline).Count);
         Assert.Matches(new Regex(@"^USER \$APP_UID$", RegexOptions.Multiline), dockerfile);
         Assert.Matches(new Regex(@"dotnet publish .*-p:TorchBackend=\$\{TORCH_BACKEND\}"), dockerfile);
         Assert.Contains("ENTRYPOINT [\"dotnet\", \"/app/orchestrator.dll\"]", dockerfile);
         // Every project the CLI depends on is copied before restore, or the restore layer would miss it.
         var copied = Regex.Matches(dockerfile, @"COPY (src/[^/]+)/\S+\.csproj").Select(m => m.Groups[1].Value).ToHashSet();
-        var projects = Directory.GetDirectories(Repository.PathOf("src")).Where(d => Directory.GetFiles(d, "*.csproj").Length > 0)
+        var projects = Directory.GetDirectories(RepositoryPaths.PathOf("src")).Where(d => Directory.GetFiles(d, "*.csproj").Length > 0)
             .Select(d => "src/" + Path.GetFileName(d)).ToHashSet();
         Assert.Equal(projects.Order(), copied.Order());
     }

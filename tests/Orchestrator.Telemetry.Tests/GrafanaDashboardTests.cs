@@ -7,7 +7,7 @@ namespace Orchestrator.Telemetry.Tests;
 
 public sealed partial class GrafanaDashboardTests
 {
-    private static string DashboardPath => Repository.PathOf("deploy", "grafana", "dashboards", "orchestrator.json");
+    private static string DashboardPath => RepositoryPaths.PathOf("deploy", "grafana", "dashboards", "orchestrator.json");
 
     [Fact]
     public async Task Every_panel_query_names_a_metric_the_processes_export()
@@ -38,13 +38,13 @@ public sealed partial class GrafanaDashboardTests
         foreach (var topic in new[] { "Tokens per second", "Step time", "Loss", "Learning rate", "Gradient norm", "bandwidth", "FLOPs utilisation", "Workers alive", "Checkpoint age", "Recoveries" })
             Assert.Contains(titles, t => t.Contains(topic, StringComparison.OrdinalIgnoreCase));
 
-        var datasource = File.ReadAllText(Repository.PathOf("deploy", "grafana", "provisioning", "datasources", "prometheus.yml"));
+        var datasource = File.ReadAllText(RepositoryPaths.PathOf("deploy", "grafana", "provisioning", "datasources", "prometheus.yml"));
         var uid = Regex.Match(datasource, @"uid:\s*(\S+)").Groups[1].Value;
         Assert.Equal("prometheus", uid);
         var uids = dashboard.RootElement.GetProperty("panels").EnumerateArray()
             .SelectMany(p => p.GetProperty("targets").EnumerateArray().Select(t => t.GetProperty("datasource").GetProperty("uid").GetString()));
         Assert.All(uids, u => Assert.Equal(uid, u));
-        var provider = File.ReadAllText(Repository.PathOf("deploy", "grafana", "provisioning", "dashboards", "orchestrator.yml"));
+        var provider = File.ReadAllText(RepositoryPaths.PathOf("deploy", "grafana", "provisioning", "dashboards", "orchestrator.yml"));
         Assert.Contains("path: /var/lib/grafana/dashboards", provider);
     }
 

@@ -164,7 +164,7 @@ public sealed class HelmChartTests
         var monitoredPorts = ((YamlSequenceNode)monitor.At("spec", "endpoints")).Children.Select(e => e.At("port").Text()).ToHashSet();
         Assert.Equal(new HashSet<string> { "health", "metrics" }, monitoredPorts);
         using var dashboard = JsonDocument.Parse(docs.Find("ConfigMap", $"{Fullname}-dashboard").Document.At("data", "orchestrator.json").Text());
-        Assert.Equal(File.ReadAllText(Repository.PathOf("deploy", "grafana", "dashboards", "orchestrator.json")).Trim(),
+        Assert.Equal(File.ReadAllText(RepositoryPaths.PathOf("deploy", "grafana", "dashboards", "orchestrator.json")).Trim(),
             docs.Find("ConfigMap", $"{Fullname}-dashboard").Document.At("data", "orchestrator.json").Text().Trim());
         Assert.DoesNotContain(docs, d => d.Kind == "PersistentVolumeClaim");
         Assert.DoesNotContain(docs, d => d.Name == $"{Fullname}-redis");

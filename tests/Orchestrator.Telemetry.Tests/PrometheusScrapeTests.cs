@@ -17,30 +17,30 @@ public sealed class PrometheusScrapeTests
     public async Task Prometheus_scrapes_training_series_from_coordinator_and_workers_during_a_real_job()
     {
         using var temp = new TempDirectory();
-        File.WriteAllText(temp.File("input.txt"), File.ReadAllText(Repository.TinyShakespeare)[..60_000]);
-        var prepared = await Tool.RunAsync("dotnet", [Repository.CliDll, "prepare", "--input", temp.File("input.txt"), "--tokenizer", "char", "--out", temp.File("data")],
+        File.WriteAllText(temp.Sub("input.txt"), File.ReadAllText(RepositoryPaths.TinyShakespeare)[..60_000]);
+        var prepared = await Tool.RunAsync("dotnet", [RepositoryPaths.CliDll, "prepare", "--input", temp.Sub("input.txt"), "--tokenizer", "char", "--out", temp.Sub("data")],
             timeout: TimeSpan.FromMinutes(2));
         Assert.True(prepared.ExitCode == 0, prepared.Describe());
 
         var ports = FreePorts.Take(7);
         int silo = ports[0], gateway = ports[1], control = ports[2], health = ports[3], prometheusPort = ports[6];
         int[] workerPorts = [ports[4], ports[5]];
-        using var coordinator = BackgroundProcess.Cli("coordinator", "coordinator", "--state-dir", temp.File("coordinator-state"), "--silo-port", $"{silo}", "--gateway-port", $"{gateway}",
+        using var coordinator = ChildProcess.Cli("coordinator", "coordinator", "--state-dir", temp.Sub("coordinator-state"), "--silo-port", $"{silo}", "--gateway-port", $"{gateway}",
             "--control-port", $"{control}", "--health-port", $"{health}");
-        using var worker0 = BackgroundProcess.Cli("worker-0", "worker", "--coordinator", $"127.0.0.1:{gateway}", "--worker-id", "w0",
+        using var worker0 = ChildProcess.Cli("worker-0", "worker", "--coordinator", $"127.0.0.1:{gateway}", "--worker-id", "w0",
             "--threads", "1", "--metrics-port", $"{workerPorts[0]}", "--peak-tflops", "1");
-        using var worker1 = BackgroundProcess.Cli("worker-1", "worker", "--coordinator", $"127.0.0.1:{gateway}", "--worker-id", "w1",
+        using var worker1 = ChildProcess.Cli("worker-1", "worker", "--coordinator", $"127.0.0.1:{gateway}", "--worker-id", "w1",
             "--threads", "1", "--metrics-port", $"{workerPorts[1]}", "--peak-tflops", "1");
         string[] targets = [$"127.0.0.1:{health}", $"127.0.0.1:{workerPorts[0]}", $"127.0.0.1:{workerPorts[1]}"];
         using var prometheus = new PrometheusServer(temp.Path, prometheusPort, targets);
-        string Context() => string.Join('\n', coordinator.Output, worker0.Output, worker1.Output, prometheus.Output);
+        string Context() => string.Join('\n', coordinator.Describe(), worker0.Describe(), worker1.Describe(), prometheus.Output);
 
         await prometheus.WaitForAsync("orchestrator_cluster_workers_alive", r => r.Count == 1 && r[0].Value == 2, Patience, Context);
-        var runDir = temp.File("run");
-        File.WriteAllText(temp.File("job.json"), JsonSerializer.Serialize(new
+        var runDir = temp.Sub("run");
+        File.WriteAllText(temp.Sub("job.json"), JsonSerializer.Serialize(new
         {
             job_id = "metrics-job",
-            data = temp.File("data"),
+            data = temp.Sub("data"),
             run_dir = runDir,
             workers = 2,
             config = new
@@ -53,7 +53,7 @@ public sealed class PrometheusScrapeTests
                 },
             },
         }));
-        var submitted = await Tool.RunAsync("dotnet", [Repository.CliDll, "submit", temp.File("job.json"), "--coordinator", $"127.0.0.1:{control}"]);
+        var submitted = await Tool.RunAsync("dotnet", [RepositoryPaths.CliDll, "submit", temp.Sub("job.json"), "--coordinator", $"127.0.0.1:{control}"]);
         Assert.True(submitted.ExitCode == 0, submitted.Describe() + Context());
 
         await prometheus.WaitForAsync("orchestrator_job_state{job_id=\"metrics-job\",state=\"Completed\"}", r => r.Count == 1 && r[0].Value == 1, Patience, Context);

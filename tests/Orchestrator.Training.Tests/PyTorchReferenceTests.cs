@@ -86,7 +86,7 @@ public sealed class PyTorchReferenceTests : IDisposable
     {
         Assert.True(File.Exists(Python), $"{Python} is missing: install python3-torch (scripts/setup.sh --tools) to run the PyTorch cross-check");
         var script = Path.Combine(AppContext.BaseDirectory, "Reference", "train_reference.py");
-        var babyGpt = Path.Combine(RepositoryRoot(), "bench", "babygpt", "reference.py");
+        var babyGpt = Path.Combine(RepositoryPaths.Root, "bench", "babygpt", "reference.py");
         using var process = Process.Start(new ProcessStartInfo(Python, [script, work, babyGpt])
         {
             RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false,
@@ -96,15 +96,6 @@ public sealed class PyTorchReferenceTests : IDisposable
         Assert.True(process.WaitForExit(TimeSpan.FromMinutes(2)), "the PyTorch reference did not finish within 2 minutes");
         Assert.True(process.ExitCode == 0, $"the PyTorch reference failed (exit {process.ExitCode}): {stdout.Result}{stderr.Result}");
         return stdout.Result.Trim().Split('\n')[^1];
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Orchestrator.sln"))) return directory.FullName;
-        }
-        throw new DirectoryNotFoundException($"no Orchestrator.sln above {AppContext.BaseDirectory}");
     }
 
     public void Dispose() => _temp.Dispose();

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Orchestrator.Collective.Security;
+using Orchestrator.Common.Security;
 
 namespace Orchestrator.Cli.Commands;
 

@@ -1,7 +1,8 @@
 using Orchestrator.Cluster.Control;
 using Orchestrator.Cluster.Grains.Abstractions;
 using Orchestrator.Cluster.Hosting;
-using Orchestrator.Collective.Security;
+using Orchestrator.Common.Networking;
+using Orchestrator.Common.Security;
 using Orchestrator.Training;
 
 namespace Orchestrator.Cli.Embedded;

@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.Extensions.Logging.Abstractions;
-using Orchestrator.Collective.Security;
+using Orchestrator.Common.Security;
 using Orchestrator.Cluster.Grains.Abstractions;
 using Proto = Orchestrator.Cluster.Protos;
 

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orchestrator.Cluster.Control;
 using Orchestrator.Cluster.Grains.Abstractions;
-using Orchestrator.Collective.Security;
+using Orchestrator.Common.Security;
 using Orchestrator.Telemetry;
 using Orleans.Configuration;
 using StackExchange.Redis;

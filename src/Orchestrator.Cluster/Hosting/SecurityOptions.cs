@@ -1,12 +1,12 @@
 using Microsoft.Extensions.Options;
-using Orchestrator.Collective.Security;
+using Orchestrator.Common.Security;
 
 namespace Orchestrator.Cluster.Hosting;
 
 /// <summary>
 /// Who may call the coordinator's control API, bound from <c>Orchestrator:Security</c> (also <c>--cluster-token</c>
 /// and <c>ORCHESTRATOR_CLUSTER_TOKEN</c> on the command line). With <see cref="ClusterToken"/> set, every gRPC call
-/// must carry it (see <see cref="Orchestrator.Collective.Security.ClusterToken"/>); unset, the API is open and the
+/// must carry it (see <see cref="Orchestrator.Common.Security.ClusterToken"/>); unset, the API is open and the
 /// coordinator says so at start. With <see cref="Tls"/> set, the control API, the silo and the gateway speak mutual TLS
 /// only. <c>/healthz</c> and <c>/metrics</c> stay open (plain HTTP) for probes and scrapers.
 /// </summary>
@@ -17,7 +17,7 @@ public sealed class SecurityOptions
     /// <summary>The cluster's shared secret; the same value every worker and control client is given.</summary>
     public string? ClusterToken { get; set; }
 
-    public bool IsEnabled => Collective.Security.ClusterToken.IsSet(ClusterToken);
+    public bool IsEnabled => Common.Security.ClusterToken.IsSet(ClusterToken);
 
     /// <summary>Certificate, key and CA bundle for mutual TLS (<c>Orchestrator:Security:Tls:CertificatePath</c> ...); off when unset.</summary>
     public MutualTlsOptions Tls { get; set; } = new();

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Grpc.AspNetCore.Server;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Orchestrator.Collective.Security;
+using Orchestrator.Common.Security;
 using Orchestrator.Collective.Telemetry;
 using Orchestrator.Collective.Transport;
 

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http;
 using Grpc.Net.Client;
 using Microsoft.Extensions.Logging;
-using Orchestrator.Collective.Security;
+using Orchestrator.Common.Security;
 
 namespace Orchestrator.Collective.Transport;
 

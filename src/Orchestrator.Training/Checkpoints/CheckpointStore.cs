@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Orchestrator.Common.Storage;
 
 namespace Orchestrator.Training.Checkpoints;
 

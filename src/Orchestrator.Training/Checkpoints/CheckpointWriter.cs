@@ -2,6 +2,7 @@ using System.Text.Json;
 using Orchestrator.Data.Tokenizers;
 using Orchestrator.Models;
 using Orchestrator.Training.Optimization;
+using Orchestrator.Common.Storage;
 
 namespace Orchestrator.Training.Checkpoints;
 

@@ -6,8 +6,7 @@ using Orchestrator.Cluster.Client;
 using Orchestrator.Cluster.Control;
 using Orchestrator.Cluster.Hosting;
 using Orchestrator.Cluster.Tests.Support;
-using Orchestrator.Collective.Security;
-using Orchestrator.Collective.Tests;
+using Orchestrator.Common.Security;
 using Proto = Orchestrator.Cluster.Protos;
 
 namespace Orchestrator.Cluster.Tests.Hosting;

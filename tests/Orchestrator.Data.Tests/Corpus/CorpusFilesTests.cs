@@ -17,10 +17,10 @@ public sealed class CorpusFilesTests
         dir.Write("root/.git/HEAD.txt", "hidden folder");
         dir.Write("root/.draft.txt", "hidden file");
 
-        var files = CorpusFiles.Resolve([dir["root"]], [".txt", ".md"]);
+        var files = CorpusFiles.Resolve([dir.Sub("root")], [".txt", ".md"]);
 
         Assert.Equal(
-            [dir["root/sub/E.TXT"], dir["root/sub/b.md"], dir["root/sub/deeper/c.txt"], dir["root/z.txt"]],
+            [dir.Sub("root/sub/E.TXT"), dir.Sub("root/sub/b.md"), dir.Sub("root/sub/deeper/c.txt"), dir.Sub("root/z.txt")],
             files);
     }
 
@@ -32,9 +32,9 @@ public sealed class CorpusFilesTests
         dir.Write("root/b.jsonl", "{}");
         var explicitFile = dir.Write("other/readme.rst", "r");
 
-        var files = CorpusFiles.Resolve([dir["root"], explicitFile, dir["root/a.txt"]], [".jsonl"]);
+        var files = CorpusFiles.Resolve([dir.Sub("root"), explicitFile, dir.Sub("root/a.txt")], [".jsonl"]);
 
-        Assert.Equal([dir["other/readme.rst"], dir["root/a.txt"], dir["root/b.jsonl"]], files);
+        Assert.Equal([dir.Sub("other/readme.rst"), dir.Sub("root/a.txt"), dir.Sub("root/b.jsonl")], files);
     }
 
     [Fact]
@@ -42,10 +42,10 @@ public sealed class CorpusFilesTests
     {
         using var dir = new TempDirectory();
 
-        var error = Assert.Throws<CorpusNotFoundException>(() => CorpusFiles.Resolve([dir["nope/corpus"]], [".txt"]));
+        var error = Assert.Throws<CorpusNotFoundException>(() => CorpusFiles.Resolve([dir.Sub("nope/corpus")], [".txt"]));
 
-        Assert.Equal(dir["nope/corpus"], error.Path);
-        Assert.Contains(dir["nope/corpus"], error.Message);
+        Assert.Equal(dir.Sub("nope/corpus"), error.Path);
+        Assert.Contains(dir.Sub("nope/corpus"), error.Message);
     }
 
     [Fact]
@@ -54,9 +54,9 @@ public sealed class CorpusFilesTests
         using var dir = new TempDirectory();
         dir.Write("root/data.csv", "x");
 
-        var error = Assert.Throws<EmptyCorpusException>(() => CorpusFiles.Resolve([dir["root"]], [".txt", ".md"]));
+        var error = Assert.Throws<EmptyCorpusException>(() => CorpusFiles.Resolve([dir.Sub("root")], [".txt", ".md"]));
 
-        Assert.Contains(dir["root"], error.Message);
+        Assert.Contains(dir.Sub("root"), error.Message);
         Assert.Contains(".txt, .md", error.Message);
     }
 }

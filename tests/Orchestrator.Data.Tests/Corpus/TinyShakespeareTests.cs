@@ -24,11 +24,11 @@ public sealed class TinyShakespeareTests
         var path = await TinyShakespeare.EnsureAsync(server.Url("input.txt"), cache.Path, null, CancellationToken.None);
         var again = await TinyShakespeare.EnsureAsync(server.Url("input.txt"), cache.Path, null, CancellationToken.None);
 
-        Assert.Equal(cache["tinyshakespeare/input.txt"], path);
+        Assert.Equal(cache.Sub("tinyshakespeare/input.txt"), path);
         Assert.Equal(path, again);
         Assert.Equal(File.ReadAllBytes(SharedData.TinyShakespeare), File.ReadAllBytes(path));
         Assert.Equal(1, server.Requests);
-        Assert.Equal(["input.txt"], Directory.GetFiles(cache["tinyshakespeare"]).Select(Path.GetFileName));
+        Assert.Equal(["input.txt"], Directory.GetFiles(cache.Sub("tinyshakespeare")).Select(Path.GetFileName));
     }
 
     [Fact]
@@ -52,7 +52,7 @@ public sealed class TinyShakespeareTests
 
         Assert.Contains(TinyShakespeare.Sha256, error.Message);
         Assert.Contains("--input PATH", error.Message);
-        Assert.Empty(Directory.GetFileSystemEntries(cache["tinyshakespeare"]));
+        Assert.Empty(Directory.GetFileSystemEntries(cache.Sub("tinyshakespeare")));
     }
 
     [Fact]
@@ -78,7 +78,7 @@ public sealed class TinyShakespeareTests
         Assert.Contains(url, error.Message);
         Assert.Contains("offline", error.Message);
         Assert.Contains("--input PATH", error.Message);
-        Assert.False(File.Exists(cache["tinyshakespeare/input.txt"]));
+        Assert.False(File.Exists(cache.Sub("tinyshakespeare/input.txt")));
     }
 
     [Fact]

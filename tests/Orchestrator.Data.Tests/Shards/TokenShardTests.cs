@@ -9,7 +9,7 @@ public sealed class TokenShardTests
     public void Uint16_shards_are_flat_little_endian_and_read_back_exactly()
     {
         using var dir = new TempDirectory();
-        var path = dir["train.bin"];
+        var path = dir.Sub("train.bin");
         int[] tokens = [0, 1, 0x1234, 65_535, 50_256, 7];
 
         TokenShardWriter.Write(path, tokens, TokenDType.UInt16);
@@ -27,7 +27,7 @@ public sealed class TokenShardTests
     public void Uint32_shards_hold_ids_beyond_65535()
     {
         using var dir = new TempDirectory();
-        var path = dir["val.bin"];
+        var path = dir.Sub("val.bin");
         int[] tokens = [70_000, 0, int.MaxValue, 65_536];
 
         TokenShardWriter.Write(path, tokens, TokenDType.UInt32);
@@ -45,7 +45,7 @@ public sealed class TokenShardTests
     public void Reads_from_an_offset_return_that_window()
     {
         using var dir = new TempDirectory();
-        var path = dir["big.bin"];
+        var path = dir.Sub("big.bin");
         var tokens = Enumerable.Range(0, 1_000_000).Select(i => i % 50_000).ToArray();
         TokenShardWriter.Write(path, tokens, TokenDType.UInt16);
 
@@ -60,7 +60,7 @@ public sealed class TokenShardTests
     public void Reading_past_the_end_is_refused_with_the_shard_length()
     {
         using var dir = new TempDirectory();
-        var path = dir["small.bin"];
+        var path = dir.Sub("small.bin");
         TokenShardWriter.Write(path, [1, 2, 3], TokenDType.UInt16);
         using var shard = TokenShard.Open(path, TokenDType.UInt16);
 
@@ -73,9 +73,9 @@ public sealed class TokenShardTests
     public void An_empty_shard_opens_with_length_zero()
     {
         using var dir = new TempDirectory();
-        TokenShardWriter.Write(dir["empty.bin"], [], TokenDType.UInt16);
+        TokenShardWriter.Write(dir.Sub("empty.bin"), [], TokenDType.UInt16);
 
-        using var shard = TokenShard.Open(dir["empty.bin"], TokenDType.UInt16, expectedTokens: 0);
+        using var shard = TokenShard.Open(dir.Sub("empty.bin"), TokenDType.UInt16, expectedTokens: 0);
 
         Assert.Equal(0, shard.Length);
         shard.Read(0, Span<long>.Empty);
@@ -86,7 +86,7 @@ public sealed class TokenShardTests
     {
         using var dir = new TempDirectory();
 
-        var error = Assert.Throws<ArgumentOutOfRangeException>(() => TokenShardWriter.Write(dir["x.bin"], [5, 65_536], TokenDType.UInt16));
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => TokenShardWriter.Write(dir.Sub("x.bin"), [5, 65_536], TokenDType.UInt16));
 
         Assert.Contains("uint32", error.Message);
         Assert.Empty(Directory.GetFileSystemEntries(dir.Path));
@@ -109,7 +109,7 @@ public sealed class TokenShardTests
     public void A_shard_shorter_than_meta_records_is_reported_as_truncated()
     {
         using var dir = new TempDirectory();
-        var path = dir["train.bin"];
+        var path = dir.Sub("train.bin");
         TokenShardWriter.Write(path, [1, 2, 3, 4], TokenDType.UInt32);
 
         var error = Assert.Throws<TruncatedShardException>(() => TokenShard.Open(path, TokenDType.UInt32, expectedTokens: 10));
@@ -122,7 +122,7 @@ public sealed class TokenShardTests
     public void Rewriting_a_shard_replaces_it_whole()
     {
         using var dir = new TempDirectory();
-        var path = dir["train.bin"];
+        var path = dir.Sub("train.bin");
         TokenShardWriter.Write(path, Enumerable.Range(0, 100).ToArray(), TokenDType.UInt16);
 
         TokenShardWriter.Write(path, [9, 8], TokenDType.UInt16);

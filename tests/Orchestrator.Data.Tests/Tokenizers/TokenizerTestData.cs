@@ -12,7 +12,7 @@ internal static class TokenizerTestData
 {
     public const int TrainedVocabSize = 2048;
 
-    private static readonly Lazy<string> TinyShakespeareText = new(() => File.ReadAllText(TinyShakespearePath()));
+    private static readonly Lazy<string> TinyShakespeareText = new(() => File.ReadAllText(RepositoryPaths.TinyShakespeare));
     private static readonly Lazy<BpeVocabulary> TinyShakespeareVocabulary = new(() =>
         BpeTrainer.Train([TinyShakespeare], TrainedVocabSize, [TokenizerKind.EndOfText]));
 
@@ -65,25 +65,6 @@ internal static class TokenizerTestData
     ];
 
     public static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
-
-    private static string TinyShakespearePath()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Orchestrator.sln")))
-            {
-                var path = Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "data", "tinyshakespeare.txt"));
-                if (File.Exists(path))
-                {
-                    return path;
-                }
-
-                throw new FileNotFoundException($"Expected the shared corpus at '{path}' (../shared/data beside the repository).", path);
-            }
-        }
-
-        throw new DirectoryNotFoundException($"No Orchestrator.sln above '{AppContext.BaseDirectory}', so ../shared/data cannot be found.");
-    }
 }
 
 /// <summary>Collects progress reports synchronously (Progress&lt;T&gt; posts them later on the thread pool).</summary>

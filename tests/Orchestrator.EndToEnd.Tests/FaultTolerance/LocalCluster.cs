@@ -16,8 +16,8 @@ namespace Orchestrator.EndToEnd.Tests.FaultTolerance;
 internal sealed class LocalCluster : IDisposable
 {
     private readonly int _silo, _gateway, _control, _health;
-    private readonly List<ClusterProcess> _workers = [];
-    private readonly List<ClusterProcess> _retired = [];
+    private readonly List<ChildProcess> _workers = [];
+    private readonly List<ChildProcess> _retired = [];
     private readonly Dictionary<string, string> _coordinatorEnvironment;
 
     public LocalCluster(string directory, TimeSpan livenessTimeout)
@@ -40,7 +40,7 @@ internal sealed class LocalCluster : IDisposable
 
     public string Directory { get; }
 
-    public ClusterProcess Coordinator { get; private set; }
+    public ChildProcess Coordinator { get; private set; }
 
     public ControlClient Control { get; }
 
@@ -49,12 +49,12 @@ internal sealed class LocalCluster : IDisposable
     /// <summary>The Orleans gateway workers connect to.</summary>
     public string GatewayAddress => $"127.0.0.1:{_gateway}";
 
-    public IReadOnlyList<ClusterProcess> Workers => _workers;
+    public IReadOnlyList<ChildProcess> Workers => _workers;
 
     /// <summary>Starts <c>orchestrator worker</c> with one libtorch thread, id <paramref name="workerId"/> and <paramref name="extra"/> flags.</summary>
-    public ClusterProcess AddWorker(string workerId, params string[] extra)
+    public ChildProcess AddWorker(string workerId, params string[] extra)
     {
-        var worker = ClusterProcess.Start(workerId,
+        var worker = ChildProcess.Cli(workerId,
             ["worker", "--coordinator", GatewayAddress, "--worker-id", workerId, "--threads", "1", .. extra]);
         _workers.Add(worker);
         return worker;
@@ -129,7 +129,7 @@ internal sealed class LocalCluster : IDisposable
     /// <summary>Every process's output, for failure messages.</summary>
     public string Describe() => string.Join('\n', new[] { Coordinator }.Concat(_retired).Concat(_workers).Select(p => p.Describe()));
 
-    private ClusterProcess StartCoordinator() => ClusterProcess.Start("coordinator",
+    private ChildProcess StartCoordinator() => ChildProcess.Cli("coordinator",
         ["coordinator", "--state-dir", Path.Combine(Directory, "coordinator-state"), "--silo-port", $"{_silo}", "--gateway-port", $"{_gateway}", "--control-port", $"{_control}", "--health-port", $"{_health}"],
         _coordinatorEnvironment);
 

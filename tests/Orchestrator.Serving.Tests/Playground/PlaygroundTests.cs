@@ -42,8 +42,8 @@ public sealed partial class PlaygroundTests(ServerFixture server)
         var png = await File.ReadAllBytesAsync(screenshot);
         Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
         Assert.True(png.Length > 20_000, $"the screenshot has only {png.Length} bytes: the page did not render");
-        var keep = Path.Combine(RepositoryPaths.Cache, "playground.png");
-        Directory.CreateDirectory(RepositoryPaths.Cache);
+        var keep = Path.Combine(RepositoryPaths.CacheFor("serving-tests"), "playground.png");
+        Directory.CreateDirectory(RepositoryPaths.CacheFor("serving-tests"));
         File.Copy(screenshot, keep, overwrite: true);
     }
 

@@ -8,7 +8,7 @@ internal static class OpenAiClient
 {
     private static readonly Lazy<string?> Installation = new(Install);
 
-    public static string Directory => Path.Combine(RepositoryPaths.Cache, "openai-client");
+    public static string Directory => Path.Combine(RepositoryPaths.CacheFor("serving-tests"), "openai-client");
 
     /// <summary>Null when the client is ready; otherwise the reason it is not.</summary>
     public static string? InstallError => Installation.Value;

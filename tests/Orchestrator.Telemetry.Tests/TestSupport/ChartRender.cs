@@ -21,7 +21,7 @@ internal static class ChartRender
     /// <summary>The release's base name (the chart's <c>orchestrator.fullname</c> for release <see cref="Release"/>).</summary>
     public const string Fullname = "rel-orchestrator";
 
-    public static string Chart => Repository.PathOf("helm", "orchestrator");
+    public static string Chart => RepositoryPaths.PathOf("helm", "orchestrator");
 
     private static readonly SemaphoreSlim FirstBuild = new(1, 1);
     private static bool built;
@@ -29,14 +29,14 @@ internal static class ChartRender
     /// <summary>Runs the renderer; the first call builds it (minutes on a busy machine), so calls wait for that one.</summary>
     public static async Task<Tool.Result> RunAsync(string chart, IEnumerable<string> arguments)
     {
-        var script = Repository.PathOf("tests", "chart-render", "render.sh");
+        var script = RepositoryPaths.PathOf("tests", "chart-render", "render.sh");
         IReadOnlyList<string> all = [script, chart, "--name", Release, "--namespace", "ml", .. arguments];
         if (!built)
         {
             await FirstBuild.WaitAsync();
             try
             {
-                var first = await Tool.RunAsync("bash", all, workingDirectory: Repository.Root, timeout: TimeSpan.FromMinutes(15));
+                var first = await Tool.RunAsync("bash", all, workingDirectory: RepositoryPaths.Root, timeout: TimeSpan.FromMinutes(15));
                 built = true;
                 return first;
             }
@@ -45,7 +45,7 @@ internal static class ChartRender
                 FirstBuild.Release();
             }
         }
-        return await Tool.RunAsync("bash", all, workingDirectory: Repository.Root, timeout: TimeSpan.FromMinutes(2));
+        return await Tool.RunAsync("bash", all, workingDirectory: RepositoryPaths.Root, timeout: TimeSpan.FromMinutes(2));
     }
 
     /// <summary>The chart's manifests with <c>--set</c> overrides; fails the test when the renderer refuses them.</summary>

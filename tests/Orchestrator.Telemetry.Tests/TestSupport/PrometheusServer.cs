@@ -6,7 +6,7 @@ namespace Orchestrator.Telemetry.Tests.TestSupport;
 /// <summary>A real Prometheus (Debian's <c>prometheus</c>) scraping the given targets every second, with a query helper.</summary>
 internal sealed class PrometheusServer : IDisposable
 {
-    private readonly BackgroundProcess _process;
+    private readonly ChildProcess _process;
     private readonly HttpClient _http = new();
 
     public PrometheusServer(string directory, int port, IEnumerable<string> targets)
@@ -23,7 +23,7 @@ internal sealed class PrometheusServer : IDisposable
                   - targets: [{string.Join(", ", targets.Select(t => $"'{t}'"))}]
             """);
         Address = new Uri($"http://127.0.0.1:{port}");
-        _process = new BackgroundProcess("prometheus", "prometheus",
+        _process = ChildProcess.Start("prometheus", "prometheus",
         [
             $"--config.file={config}", $"--storage.tsdb.path={Path.Combine(directory, "tsdb")}",
             $"--web.listen-address=127.0.0.1:{port}", "--log.level=warn",
@@ -32,7 +32,7 @@ internal sealed class PrometheusServer : IDisposable
 
     public Uri Address { get; }
 
-    public string Output => _process.Output;
+    public string Output => _process.Describe();
 
     /// <summary>Instant query: each result series' labels and value.</summary>
     public async Task<IReadOnlyList<(IReadOnlyDictionary<string, string> Labels, double Value)>> QueryAsync(string promql)

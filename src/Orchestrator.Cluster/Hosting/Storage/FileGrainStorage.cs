@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using Orleans.Storage;
+using Orchestrator.Common.Storage;
 
 namespace Orchestrator.Cluster.Hosting.Storage;
 
@@ -99,7 +100,7 @@ public sealed class FileGrainStorage : IGrainStorage, IDisposable
                 File.Delete(temporary);
             }
 
-            DirectoryFlush.Flush(folder);
+            DurableFiles.FlushDirectory(folder);
             grainState.ETag = etag;
             grainState.RecordExists = true;
         }
@@ -120,7 +121,7 @@ public sealed class FileGrainStorage : IGrainStorage, IDisposable
             if (File.Exists(path))
             {
                 File.Delete(path);
-                DirectoryFlush.Flush(Path.GetDirectoryName(path)!);
+                DurableFiles.FlushDirectory(Path.GetDirectoryName(path)!);
             }
 
             grainState.ETag = null;

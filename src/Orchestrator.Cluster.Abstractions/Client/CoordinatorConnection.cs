@@ -1,0 +1,110 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orchestrator.Cluster.Grains.Abstractions;
+using Orleans.Configuration;
+
+namespace Orchestrator.Cluster.Client;
+
+/// <summary>
+/// An Orleans client connected to a coordinator's gateway, giving a worker process typed access to its grains.
+/// The worker protocol, in order:
+/// <list type="number">
+/// <item><c>var me = connection.Worker(id); await me.RegisterAsync(info);</c> (the id stays the same across restarts).</item>
+/// <item>About every second: <c>var d = await me.HeartbeatAsync(step);</c> and act on <c>d.Kind</c>.</item>
+/// <item>Prepare: load data/model from <c>d.Assignment</c>, start the collective server, then
+/// <c>await connection.Job(a.JobId).ConfirmReadyAsync(id, a.Attempt)</c>.</item>
+/// <item>Run: train; report with <c>ReportProgressAsync</c> per log interval and <c>ReportCheckpointAsync</c> per saved
+/// checkpoint (delete the files it returns); rank 0 ends with <c>ReportCompletedAsync</c>; any rank that cannot go on
+/// calls <c>ReportFailureAsync</c>.</item>
+/// <item>Stop (for the job being run) or a new (JobId, Attempt): abandon the current work and follow the new directive.</item>
+/// <item>On shutdown: <c>await me.UnregisterAsync();</c> so no job claims the worker.</item>
+/// </list>
+/// </summary>
+public sealed class CoordinatorConnection : IAsyncDisposable
+{
+    private readonly IHost host;
+
+    private CoordinatorConnection(IHost host, string gateways)
+    {
+        this.host = host;
+        Gateways = gateways;
+        Client = host.Services.GetRequiredService<IClusterClient>();
+    }
+
+    /// <summary>The gateway list this connection was made with.</summary>
+    public string Gateways { get; }
+
+    /// <summary>The underlying Orleans client, for grains not covered by the helpers below.</summary>
+    public IClusterClient Client { get; }
+
+    public IWorkerGrain Worker(string workerId) => Client.GetWorker(workerId);
+
+    public ITrainingJobGrain Job(string jobId) => Client.GetJob(jobId);
+
+    public ICheckpointCatalogGrain Checkpoints(string jobId) => Client.GetCheckpointCatalog(jobId);
+
+    public IWorkerRegistryGrain WorkerRegistry => Client.GetWorkerRegistry();
+
+    /// <summary>Connects to "HOST:PORT[,HOST:PORT...]" with default cluster ids and a 30 s connect timeout.</summary>
+    public static Task<CoordinatorConnection> ConnectAsync(string gateways, CancellationToken cancellationToken = default) =>
+        ConnectAsync(new CoordinatorConnectionOptions { Gateways = gateways }, cancellationToken);
+
+    /// <summary>
+    /// Connects, retrying until <see cref="CoordinatorConnectionOptions.ConnectTimeout"/>; throws
+    /// <see cref="CoordinatorUnavailableException"/> naming the gateways when no coordinator answered.
+    /// </summary>
+    public static async Task<CoordinatorConnection> ConnectAsync(CoordinatorConnectionOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var endpoints = await GatewayList.ResolveAsync(options.Gateways, cancellationToken);
+        var deadline = DateTimeOffset.UtcNow + options.ConnectTimeout;
+
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Logging.AddConsole().SetMinimumLevel(LogLevel.Warning);
+        var tls = options.Tls is { IsEnabled: true } ? options.Tls.Load() : null;
+        // A factory registration, so the host disposes the certificate with itself.
+        if (tls is not null) builder.Services.AddSingleton(_ => tls);
+        builder.UseOrleansClient(client =>
+        {
+            if (tls is not null) client.UseMutualTls(tls);
+            client
+                .UseStaticClustering(endpoints.ToArray())
+                .Configure<ClusterOptions>(cluster =>
+                {
+                    cluster.ClusterId = options.ClusterId;
+                    cluster.ServiceId = options.ServiceId;
+                })
+                .UseConnectionRetryFilter(async (_, ct) =>
+                {
+                    if (DateTimeOffset.UtcNow >= deadline)
+                    {
+                        return false;
+                    }
+
+                    await Task.Delay(TimeSpan.FromMilliseconds(500), ct);
+                    return true;
+                });
+        });
+        var host = builder.Build();
+        try
+        {
+            await host.StartAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            host.Dispose();
+            throw new CoordinatorUnavailableException(
+                $"no coordinator answered at gateway {options.Gateways} (cluster '{options.ClusterId}') within {options.ConnectTimeout.TotalSeconds:F0} s: " +
+                $"start `orchestrator coordinator` there or fix the address ({ex.Message})", ex);
+        }
+
+        return new CoordinatorConnection(host, options.Gateways);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await host.StopAsync();
+        host.Dispose();
+    }
+}
