@@ -7,6 +7,7 @@ using Orchestrator.Models.Lora;
 using Orchestrator.Training.Checkpoints;
 using Orchestrator.Training.Pretrained;
 using static TorchSharp.torch;
+using Orchestrator.Common.Storage;
 
 namespace Orchestrator.Training.Export;
 

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Orchestrator.Data.Tokenizers;
 using Orchestrator.Training.Checkpoints;
+using Orchestrator.Common.Storage;
 
 namespace Orchestrator.Training.Export;
 

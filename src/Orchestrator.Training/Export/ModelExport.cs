@@ -5,6 +5,7 @@ using Orchestrator.Models;
 using Orchestrator.Models.Lora;
 using Orchestrator.Training.Checkpoints;
 using static TorchSharp.torch;
+using Orchestrator.Common.Storage;
 
 namespace Orchestrator.Training.Export;
 
