@@ -11,7 +11,7 @@ namespace Orchestrator.Telemetry.Tests;
 /// </summary>
 public sealed partial class GrafanaPanelUnitTests
 {
-    private static string DashboardPath => Repository.PathOf("deploy", "grafana", "dashboards", "orchestrator.json");
+    private static string DashboardPath => RepositoryPaths.PathOf("deploy", "grafana", "dashboards", "orchestrator.json");
 
     /// <summary>What a query's values are; one panel shows one of these in one unit.</summary>
     public enum Quantity { Seconds, Bytes, BytesPerSecond, Ratio, CountPerSecond, Count, Dimensionless }
@@ -92,8 +92,8 @@ public sealed partial class GrafanaPanelUnitTests
         using var dir = new TempDirectory();
         var rules = Panels().SelectMany(Expressions).Select((e, i) =>
             $"      - record: dashboard_query_{i}\n        expr: {JsonSerializer.Serialize(e.Replace("$__rate_interval", "1m", StringComparison.Ordinal).Replace("$__range", "1h", StringComparison.Ordinal).Replace("$job_id", ".*", StringComparison.Ordinal))}");
-        File.WriteAllText(dir.File("rules.yml"), "groups:\n  - name: dashboard\n    rules:\n" + string.Join('\n', rules) + "\n");
-        var result = await Tool.RunAsync("promtool", ["check", "rules", dir.File("rules.yml")]);
+        File.WriteAllText(dir.Sub("rules.yml"), "groups:\n  - name: dashboard\n    rules:\n" + string.Join('\n', rules) + "\n");
+        var result = await Tool.RunAsync("promtool", ["check", "rules", dir.Sub("rules.yml")]);
         Assert.True(result.ExitCode == 0, result.Describe());
     }
 
