@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Orchestrator.Serving.Completions;
 using Orchestrator.Serving.Engine;
 using Orchestrator.Serving.Hosting;
+using Orchestrator.Telemetry;
 using Orchestrator.Training;
 using Orchestrator.Training.Checkpoints;
 using TorchSharp;
@@ -77,6 +78,7 @@ public sealed class ServingHost : IAsyncDisposable
                 kestrel.Listen(address, options.Port, listen => (listen.Protocols, endpoints[0]) = (HttpProtocols.Http1, listen));
                 kestrel.Listen(address, options.EffectiveGrpcPort, listen => (listen.Protocols, endpoints[1]) = (HttpProtocols.Http2, listen));
             });
+            builder.AddOrchestratorTelemetry("server");
             builder.Services.AddServing(served, options);
             var app = builder.Build();
             app.MapServing();
@@ -102,8 +104,7 @@ public sealed class ServingHost : IAsyncDisposable
         batcher.Start();
         await batcher.Ready.WaitAsync(cancellationToken).ConfigureAwait(false);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
-        app.Logger.LogInformation("Serving '{Model}' ({Parameters:N0} parameters, {Device}) on {Url} (HTTP) and {GrpcUrl} (gRPC)",
-            Model.Name, Model.Model.ParameterCount(), Model.Device, Url, GrpcUrl);
+        ServingLog.Serving(app.Logger, Model.Name, Model.Model.ParameterCount(), Model.Device.ToString(), Url, GrpcUrl);
     }
 
     /// <summary>Stops accepting requests, lets those in flight finish (up to 10 s), then stops the decoding loop.</summary>

@@ -39,7 +39,8 @@ public static class TelemetryExtensions
             .WithMetrics(metrics => metrics
                 .AddMeter([.. OrchestratorMeters.All])
                 .AddView("orchestrator.collective.operation.duration", new ExplicitBucketHistogramConfiguration { Boundaries = CollectiveBuckets })
-                .AddPrometheusExporter());
+                // No scrape cache: every scrape shows the values of that moment, so a before/after pair of scrapes compares.
+                .AddPrometheusExporter(exporter => exporter.ScrapeResponseCacheDurationMilliseconds = 0));
         return builder;
     }
 

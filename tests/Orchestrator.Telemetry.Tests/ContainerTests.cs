@@ -52,6 +52,46 @@ public sealed class ContainerTests
         Assert.Contains(job.RootElement.GetProperty("data").GetString()!, services.At("demo", "command").Strings().Single());
     }
 
+    [Fact]
+    public async Task Compose_publishes_on_loopback_unless_told_and_the_coordinator_refuses_a_public_port_without_a_token()
+    {
+        var loopback = Yaml.Load((await ComposeConfigAsync([])).Stdout).At("services");
+        Assert.Equal(["127.0.0.1:5050:5050/tcp"], loopback.At("coordinator", "ports").Strings());
+        Assert.Equal(["127.0.0.1:3000:3000/tcp"], loopback.At("grafana", "ports").Strings());
+        Assert.Equal(["127.0.0.1:9090:9090/tcp"], loopback.At("prometheus", "ports").Strings());
+        Assert.All(Workers, w => Assert.Null(loopback.At(w).Find("ports")));
+        var published = Yaml.Load((await ComposeConfigAsync(["ORCHESTRATOR_PUBLISH_ADDRESS=0.0.0.0"])).Stdout).At("services");
+        Assert.Equal(["0.0.0.0:5050:5050/tcp"], published.At("coordinator", "ports").Strings());
+        Assert.Contains("set ORCHESTRATOR_PUBLISH_ADDRESS=0.0.0.0 AND a cluster token", File.ReadAllText(Repository.PathOf("docker-compose.yml")));
+
+        // The coordinator's entrypoint, run by sh as the container would, with a stand-in for dotnet.
+        var entrypoint = loopback.At("coordinator", "entrypoint").Strings().Select(s => s.Replace("$$", "$", StringComparison.Ordinal)).ToList();
+        var command = loopback.At("coordinator", "command").Strings().ToList();
+        using var stub = new TempDirectory();
+        File.WriteAllText(stub.File("dotnet"), "#!/bin/sh\necho \"started $*\"\n");
+        Assert.Equal(0, (await Tool.RunAsync("chmod", ["+x", stub.File("dotnet")])).ExitCode);
+        async Task<Tool.Result> Start(string address, string token) => await Tool.RunAsync("env",
+            [$"PATH={stub.Path}:/usr/bin:/bin", $"ORCHESTRATOR_PUBLISH_ADDRESS={address}", $"ORCHESTRATOR_CLUSTER_TOKEN={token}", .. entrypoint, .. command]);
+
+        var local = await Start("127.0.0.1", "");
+        Assert.True(local.ExitCode == 0, local.Describe());
+        Assert.Equal($"started /app/orchestrator.dll {string.Join(' ', command)}", local.Stdout.Trim());
+        var open = await Start("0.0.0.0", "");
+        Assert.Equal(1, open.ExitCode);
+        Assert.Contains("set ORCHESTRATOR_CLUSTER_TOKEN", open.Stderr);
+        Assert.Equal("", open.Stdout);
+        var secured = await Start("0.0.0.0", new string('a', 64));
+        Assert.True(secured.ExitCode == 0, secured.Describe());
+    }
+
+    private static async Task<Tool.Result> ComposeConfigAsync(IReadOnlyList<string> environment)
+    {
+        Assert.True(Tool.Exists("docker-compose"), "docker-compose is not installed: run scripts/setup.sh --tools (Debian package docker-compose)");
+        var result = await Tool.RunAsync("env", [.. environment, "docker-compose", "-f", "docker-compose.yml", "config"], workingDirectory: Repository.Root);
+        Assert.True(result.ExitCode == 0, result.Describe());
+        return result;
+    }
+
     /// <summary>Container paths of a service's mounts, in the short (<c>source:target[:mode]</c>) or long syntax.</summary>
     private static IEnumerable<string> MountTargets(YamlDotNet.RepresentationModel.YamlNode service) =>
         ((YamlDotNet.RepresentationModel.YamlSequenceNode)service.At("volumes")).Children
@@ -65,6 +105,7 @@ public sealed class ContainerTests
         Assert.Matches(new Regex(@"^USER \$APP_UID$", RegexOptions.Multiline), dockerfile);
         Assert.Matches(new Regex(@"dotnet publish .*-p:TorchBackend=\$\{TORCH_BACKEND\}"), dockerfile);
         Assert.Contains("ENTRYPOINT [\"dotnet\", \"/app/orchestrator.dll\"]", dockerfile);
+        Assert.Matches(new Regex(@"^STOPSIGNAL SIGTERM$", RegexOptions.Multiline), dockerfile);
         // Every project the CLI depends on is copied before restore, or the restore layer would miss it.
         var copied = Regex.Matches(dockerfile, @"COPY (src/[^/]+)/\S+\.csproj").Select(m => m.Groups[1].Value).ToHashSet();
         var projects = Directory.GetDirectories(RepositoryPaths.PathOf("src")).Where(d => Directory.GetFiles(d, "*.csproj").Length > 0)

@@ -8,6 +8,7 @@ namespace Orchestrator.Telemetry.Tests;
 /// The whole metrics path for real: a coordinator and two worker processes of the CLI train a small GPT on loopback
 /// while Debian's Prometheus scrapes all three; the series it stored are checked against the run's own metrics.jsonl.
 /// </summary>
+[Collection(RealProcessCollection.Name)]
 public sealed class PrometheusScrapeTests
 {
     private const int Steps = 30, BatchSize = 4, BlockSize = 32;

@@ -158,7 +158,7 @@ public sealed class ContinuousBatcher : IAsyncDisposable
         catch (Exception e)
         {
             fault = e;
-            logger.LogCritical(e, "The decoding loop stopped: {Message}", e.Message);
+            ServingLog.DecodingLoopStopped(logger, e, e.Message);
             ready.TrySetException(e);
         }
         finally
@@ -235,7 +235,7 @@ public sealed class ContinuousBatcher : IAsyncDisposable
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            logger.LogError(e, "A decoding step failed; failing the {Count} requests in the batch: {Message}", active.Count, e.Message);
+            ServingLog.DecodingStepFailed(logger, e, active.Count, e.Message);
             foreach (var sequence in active)
             {
                 sequence.Job.Fail(e);

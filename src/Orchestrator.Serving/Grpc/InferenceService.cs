@@ -65,7 +65,7 @@ internal sealed class InferenceService(CompletionService completions, ServingMet
         }
         catch (Exception e) when (e is not RpcException)
         {
-            logger.LogError(e, "Generate failed: {Message}", e.Message);
+            ServingLog.GenerateFailed(logger, e, e.Message);
             throw new RpcException(new Status(StatusCode.Internal, $"The completion failed: {Unwrap(e).Message}"));
         }
         finally

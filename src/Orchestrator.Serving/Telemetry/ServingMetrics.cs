@@ -10,6 +10,15 @@ public sealed class ServingMetrics : IDisposable
 {
     public const string MeterName = "Orchestrator.Serving";
 
+    /// <summary>
+    /// Bucket bounds (seconds) of the latency histograms, from a millisecond to two minutes: OpenTelemetry's default
+    /// bounds (0, 5, 10, 25 ... 10000) suit milliseconds and would put every sample of a responsive server in le="5".
+    /// </summary>
+    public static readonly IReadOnlyList<double> LatencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+
+    /// <summary>Bucket bounds of the decode batch size: powers of two up to the largest batch anyone configures.</summary>
+    public static readonly IReadOnlyList<long> BatchSizeBuckets = [1, 2, 4, 8, 16, 32, 64, 128, 256];
+
     private readonly Meter meter;
     private readonly Counter<long> requests;
     private readonly Histogram<double> requestDuration;
@@ -23,12 +32,14 @@ public sealed class ServingMetrics : IDisposable
     {
         meter = meterFactory.Create(MeterName);
         requests = meter.CreateCounter<long>("orchestrator.serving.requests", description: "Completion requests answered, by protocol and outcome.");
-        requestDuration = meter.CreateHistogram<double>("orchestrator.serving.request.duration", "s", "Time from receiving a completion request to its last byte.");
-        timeToFirstToken = meter.CreateHistogram<double>("orchestrator.serving.time_to_first_token", "s", "Time from enqueueing a request to its first generated token.");
+        var seconds = new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets };
+        requestDuration = meter.CreateHistogram("orchestrator.serving.request.duration", "s", "Time from receiving a completion request to its last byte.", tags: null, advice: seconds);
+        timeToFirstToken = meter.CreateHistogram("orchestrator.serving.time_to_first_token", "s", "Time from enqueueing a request to its first generated token.", tags: null, advice: seconds);
         generatedTokens = meter.CreateCounter<long>("orchestrator.serving.generated_tokens", description: "Tokens generated over all choices; its rate is the server's tokens per second.");
         tokensPerSecond = meter.CreateHistogram<double>("orchestrator.serving.request.tokens_per_second", description: "Each finished choice's tokens divided by its decoding time.");
         forwards = meter.CreateCounter<long>("orchestrator.serving.forward_passes", description: "Batched model forwards, by phase (prefill or decode).");
-        batchSize = meter.CreateHistogram<long>("orchestrator.serving.decode_batch_size", description: "Sequences advanced by each decode forward.");
+        batchSize = meter.CreateHistogram("orchestrator.serving.decode_batch_size", unit: null, description: "Sequences advanced by each decode forward.", tags: null,
+            advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = BatchSizeBuckets });
     }
 
     /// <summary>Reports the decoding loop's queue and batch on every scrape; called once by the loop that owns them.</summary>

@@ -1,26 +1,26 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
-using OpenTelemetry.Metrics;
+using Orchestrator.Telemetry;
 
 namespace Orchestrator.Serving.Telemetry;
 
-/// <summary>Metrics through OpenTelemetry, scraped by Prometheus at <c>/metrics</c>.</summary>
+/// <summary>
+/// The server's instruments on top of the shared <see cref="TelemetryExtensions.AddOrchestratorTelemetry{TBuilder}"/>
+/// (which exports the <see cref="ServingMetrics.MeterName"/> meter with every other one), scraped at <c>/metrics</c>.
+/// </summary>
 public static class ServingTelemetry
 {
     public static IServiceCollection AddServingTelemetry(this IServiceCollection services)
     {
         services.AddMetrics();
         services.AddSingleton<ServingMetrics>();
-        services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(ServingMetrics.MeterName)
-            .AddPrometheusExporter(exporter => exporter.ScrapeResponseCacheDurationMilliseconds = 0));
         return services;
     }
 
     public static IEndpointRouteBuilder MapServingTelemetry(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapPrometheusScrapingEndpoint("/metrics");
+        endpoints.MapOrchestratorMetrics();
         return endpoints;
     }
 }

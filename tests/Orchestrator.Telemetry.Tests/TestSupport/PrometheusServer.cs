@@ -39,6 +39,8 @@ internal sealed class PrometheusServer : IDisposable
     {
         using var response = await _http.GetAsync(new Uri(Address, $"/api/v1/query?query={Uri.EscapeDataString(promql)}"));
         var body = await response.Content.ReadAsStringAsync();
+        // 503 while its storage starts (slowly on a busy machine): not ready yet, so WaitForAsync tries again.
+        if (response.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable) throw new HttpRequestException($"Prometheus is not ready: {body}");
         Assert.True(response.IsSuccessStatusCode, $"Prometheus refused '{promql}': {body}");
         using var json = JsonDocument.Parse(body);
         return json.RootElement.GetProperty("data").GetProperty("result").EnumerateArray().Select(series => (
