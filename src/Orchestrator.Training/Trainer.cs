@@ -125,6 +125,12 @@ public sealed class Trainer : IDisposable
         return config with { InitFrom = reference with { Path = pretrained.Directory, Format = pretrained.Format, Sha256 = pretrained.Sha256 } };
     }
 
+    /// <summary>
+    /// Restarts the distributed job had used when this trainer was started (recoveries from a checkpoint after a lost
+    /// worker); carried in every progress report and metrics row so the run's record says what it took.
+    /// </summary>
+    public int JobRestarts { get; init; }
+
     /// <summary>The model being trained (on the configured device); valid until the trainer is disposed.</summary>
     public LanguageModel Model { get; }
 
@@ -193,7 +199,7 @@ public sealed class Trainer : IDisposable
             var last = state.Step == _options.MaxSteps;
             if (state.Step % _options.LogInterval == 0 || last)
             {
-                var report = window.Report(state, _options.MaxSteps, outcome, learningRate, clock.Elapsed) with { Rollbacks = rollback.Rollbacks, GradientCompression = _exchange.Label };
+                var report = window.Report(state, _options.MaxSteps, outcome, learningRate, clock.Elapsed) with { Rollbacks = rollback.Rollbacks, Restarts = JobRestarts, GradientCompression = _exchange.Label };
                 // Loss, rate and throughput are the job's, the same on every rank: rank 0 alone prints them.
                 if (isWriter) TrainingLog.Step(_logger, report.Step, report.MaxSteps, report.Loss, report.LearningRate, report.GradNorm, report.TokensPerSecond, TimeSpan.FromSeconds(Math.Round(report.EtaSeconds)));
                 metrics?.AppendTrain(report);
@@ -207,7 +213,7 @@ public sealed class Trainer : IDisposable
                 lastEvaluation = await _evaluator.EvaluateAsync(_options.EvalBatches * _plan.GlobalBatchSize, _peers, cancellationToken);
                 if (isWriter) TrainingLog.Evaluation(_logger, state.Step, lastEvaluation.Loss, lastEvaluation.Perplexity, lastEvaluation.BitsPerByte, lastEvaluation.Tokens);
                 metrics?.AppendEval(state.Step, "val", lastEvaluation);
-                _progress?.Report(window.Report(state, _options.MaxSteps, outcome, learningRate, clock.Elapsed) with { Evaluation = lastEvaluation, Rollbacks = rollback.Rollbacks, GradientCompression = _exchange.Label });
+                _progress?.Report(window.Report(state, _options.MaxSteps, outcome, learningRate, clock.Elapsed) with { Evaluation = lastEvaluation, Rollbacks = rollback.Rollbacks, Restarts = JobRestarts, GradientCompression = _exchange.Label });
                 isBest = state.BestValLoss is not { } best || lastEvaluation.Loss < best;
                 if (isBest) state = state with { BestValLoss = lastEvaluation.Loss };
             }

@@ -65,7 +65,10 @@ internal sealed class AssignmentRun(
             IGradientSynchronizer synchronizer = new CollectiveGradientSynchronizer(group);
             if (metrics is not null) synchronizer = new MeasuredGradientSynchronizer(synchronizer, metrics, who);
             using var trainer = new Trainer(config, data, assignment.RunDir, synchronizer,
-                loggers.CreateLogger<Trainer>(), new SynchronousProgress(p => Report(job, p)), assignment.Resume);
+                loggers.CreateLogger<Trainer>(), new SynchronousProgress(p => Report(job, p)), assignment.Resume)
+            {
+                JobRestarts = assignment.Restarts,
+            };
             if (metrics is not null)
                 _checkpointMetrics = written => metrics.RecordCheckpoint(who, TimeSpan.FromSeconds(written.Seconds), written.Bytes, DateTimeOffset.UtcNow);
             if (metrics is not null)

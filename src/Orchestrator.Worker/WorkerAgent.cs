@@ -74,7 +74,9 @@ public sealed class WorkerAgent(WorkerOptions options, ILoggerFactory loggers)
                     case WorkerDirectiveKind.Stop when current is not null && (directive.JobId is null || directive.JobId == current.Assignment.JobId):
                         WorkerLog.StopRequested(_logger, directive.JobId, directive.Reason);
                         await StopAsync(current);
-                        if (options.ExitAfterJob) return;
+                        // A recovering job stops its members and re-forms, usually with them: only the job's end lets
+                        // an --exit-after-job worker go, or `train --workers N` would lose its survivors at every recovery.
+                        if (options.ExitAfterJob && await JobEndedAsync(link, coordinator, current.Assignment.JobId, cancellationToken)) return;
                         current = null;
                         break;
                 }
@@ -112,6 +114,12 @@ public sealed class WorkerAgent(WorkerOptions options, ILoggerFactory loggers)
             await link.CallAsync("register", () => me.RegisterAsync(info), cancellationToken);
             return await link.CallAsync("heartbeat", () => me.HeartbeatAsync(step), cancellationToken);
         }
+    }
+
+    private static async Task<bool> JobEndedAsync(CoordinatorLink link, CoordinatorConnection coordinator, string jobId, CancellationToken cancellationToken)
+    {
+        var status = await link.CallAsync("read the job's state", () => coordinator.Job(jobId).GetStatusAsync(), cancellationToken);
+        return status.IsTerminal;
     }
 
     private static async Task StopAsync(AssignmentRun? run)

@@ -32,6 +32,8 @@ public sealed class ChildProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    public int ExitCode => _process.ExitCode;
+
     /// <summary>Everything the process printed so far (stdout and stderr interleaved).</summary>
     public string Log => string.Join('\n', _lines);
 

@@ -21,8 +21,10 @@ internal static class TrainCommand
         var output = new Option<string>("--out") { Description = "Run directory (metrics.jsonl, checkpoints/)", Required = true };
         var workers = new Option<int>("--workers") { Description = "Data-parallel worker processes on this machine", DefaultValueFactory = _ => 1 };
         var resume = new Option<bool>("--resume") { Description = "Continue exactly from RUN_DIR/checkpoints/latest" };
+        var maxRestarts = new Option<int>("--max-restarts") { Description = "With --workers N: lost worker processes replaced (job resumed from its latest checkpoint) before the run fails", DefaultValueFactory = _ => 3 };
+        var minWorkers = new Option<int?>("--min-workers") { Description = "With --workers N: fewest workers the job goes on with while a lost one is replaced (default: N)" };
         var flags = new RunConfigFlags();
-        var command = new Command("train", "Train a model on a prepared dataset") { data, output, workers, resume };
+        var command = new Command("train", "Train a model on a prepared dataset") { data, output, workers, resume, maxRestarts, minWorkers };
         foreach (var option in flags.All) command.Options.Add(option);
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -32,13 +34,18 @@ internal static class TrainCommand
             var workerCount = parse.GetValue(workers);
             if (workerCount < 1) throw new InvalidRunConfigException($"--workers must be at least 1 (got {workerCount})");
             var isResume = parse.GetValue(resume);
+            var restartLimit = parse.GetValue(maxRestarts);
+            if (restartLimit < 0) throw new InvalidRunConfigException($"--max-restarts must be 0 or more (got {restartLimit})");
+            var fewestWorkers = parse.GetValue(minWorkers) ?? workerCount;
+            if (fewestWorkers < 1 || fewestWorkers > workerCount)
+                throw new InvalidRunConfigException($"--min-workers must lie between 1 and --workers ({workerCount}) (got {fewestWorkers})");
 
             if (workerCount > 1)
             {
                 RunConfig clusterConfig;
                 // The workers map the dataset themselves; this process only reads its vocabulary size.
                 using (var meta = PreparedDataset.Open(dataDir)) clusterConfig = PrepareRun(parse, flags, meta, runDir, isResume, workerCount);
-                return await EmbeddedCluster.TrainAsync(clusterConfig, dataDir, runDir, workerCount, isResume, cancellationToken);
+                return await EmbeddedCluster.TrainAsync(clusterConfig, dataDir, runDir, workerCount, isResume, restartLimit, fewestWorkers, cancellationToken);
             }
 
             using var dataset = PreparedDataset.Open(dataDir);

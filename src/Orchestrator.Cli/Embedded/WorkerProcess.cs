@@ -9,18 +9,29 @@ namespace Orchestrator.Cli.Embedded;
 internal sealed class WorkerProcess : IDisposable
 {
     private readonly Process _process;
+    private bool _disposed;
 
     private WorkerProcess(Process process) => _process = process;
 
     public string Name { get; private init; } = "";
+
+    /// <summary>The id it registers with (<c>--worker-id</c>).</summary>
+    public string WorkerId { get; private init; } = "";
+
     public int Id => _process.Id;
     public bool HasExited => _process.HasExited;
     public int ExitCode => _process.ExitCode;
 
-    /// <summary>Starts <c>worker ARGUMENTS</c>; <paramref name="environment"/> is added to this process's environment (secrets go here, not in arguments).</summary>
-    public static WorkerProcess Start(string name, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
+    /// <summary>Completes when the process has exited, whatever the cause (128 + N in <see cref="ExitCode"/> for signal N).</summary>
+    public Task Exited => _process.WaitForExitAsync();
+
+    /// <summary>
+    /// Starts <c>worker --worker-id WORKER_ID ARGUMENTS</c>; <paramref name="environment"/> is added to this process's
+    /// environment (secrets go here, not in arguments).
+    /// </summary>
+    public static WorkerProcess Start(string name, string workerId, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var info = SelfInvocation.StartInfo(["worker", .. arguments]);
+        var info = SelfInvocation.StartInfo(["worker", "--worker-id", workerId, .. arguments]);
         // Idle thread-pool threads spinning for work steal the cores the ring all-reduce needs (25-50% more bandwidth
         // without spinning in bench/allreduce on 2 cores); a user's own setting wins.
         info.Environment.TryAdd("DOTNET_ThreadPool_UnfairSemaphoreSpinLimit", "0");
@@ -34,7 +45,7 @@ internal sealed class WorkerProcess : IDisposable
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return new WorkerProcess(process) { Name = name };
+        return new WorkerProcess(process) { Name = name, WorkerId = workerId };
     }
 
     public async Task<bool> WaitForExitAsync(TimeSpan timeout)
@@ -58,6 +69,8 @@ internal sealed class WorkerProcess : IDisposable
 
     public void Dispose()
     {
+        if (_disposed) return;
+        _disposed = true;
         Kill();
         _process.Dispose();
     }

@@ -43,4 +43,7 @@ public sealed record WorkerAssignment
     /// the global batch the job specified however many members this formation has.
     /// </summary>
     [Id(11)] public int JobWorldSize { get; init; }
+
+    /// <summary>Restarts the job has used so far (recoveries from its latest checkpoint), so the run's metrics can say how many it took.</summary>
+    [Id(12)] public int Restarts { get; init; }
 }

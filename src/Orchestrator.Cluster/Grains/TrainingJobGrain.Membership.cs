@@ -38,8 +38,10 @@ internal sealed partial class TrainingJobGrain
             return;
         }
 
-        var resuming = Spec.Resume || Job.State == JobState.Recovering;
-        var resumeFrom = resuming ? (await Grains.GetCheckpointCatalog(JobId).GetLatestAsync())?.Path : null;
+        var recovering = Job.State == JobState.Recovering;
+        var resumeFrom = Spec.Resume || recovering ? (await Grains.GetCheckpointCatalog(JobId).GetLatestAsync())?.Path : null;
+        // A job lost before its first checkpoint starts again from the seed's initial weights: there is nothing to resume.
+        var resuming = Spec.Resume || (recovering && resumeFrom is not null);
         var leftOut = silent;
         foreach (var missing in leftOut)
         {
@@ -132,6 +134,7 @@ internal sealed partial class TrainingJobGrain
             RunDir = Spec.RunDir,
             Resume = resume,
             ResumeFromCheckpoint = resumeFrom,
+            Restarts = Job.RestartsUsed,
         })));
     }
 

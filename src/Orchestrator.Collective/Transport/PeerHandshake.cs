@@ -35,10 +35,11 @@ internal static class PeerHandshake
         while (true)
         {
             var left = options.ConnectTimeout - Stopwatch.GetElapsedTime(started);
-            RpcException retryable;
+            Exception retryable;
+            string detail;
+            var attempt = left < TimeSpan.FromSeconds(5) ? left : TimeSpan.FromSeconds(5);
             try
             {
-                var attempt = left < TimeSpan.FromSeconds(5) ? left : TimeSpan.FromSeconds(5);
                 var reply = await client.HandshakeAsync(request, deadline: DateTime.UtcNow + attempt, cancellationToken: cancellationToken)
                     .ConfigureAwait(false);
                 if (reply.ProtocolVersion != CurrentVersion)
@@ -51,16 +52,22 @@ internal static class PeerHandshake
             }
             catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded)
             {
-                retryable = ex;
+                (retryable, detail) = (ex, ex.Status.Detail);
+            }
+            catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The channel throws OperationCanceledException (ThrowOperationCanceledOnCancellation) when this attempt's
+                // deadline passes, e.g. a peer too busy to answer within 5 s on a loaded machine: that is a retry, not a failure.
+                (retryable, detail) = (ex, $"no answer within {attempt.TotalSeconds:F0} s");
             }
 
             left = options.ConnectTimeout - Stopwatch.GetElapsedTime(started);
             if (left <= TimeSpan.Zero)
                 throw new PeerFailedException(membership.LeftRank, membership.LeftEndpoint,
                     $"Rank {membership.LeftRank} at {membership.LeftEndpoint} did not accept group '{membership.GroupId}' within " +
-                    $"{options.ConnectTimeout} ({retryable.Status.Detail}). Start that worker, check the address, or raise " +
+                    $"{options.ConnectTimeout} ({detail}). Start that worker, check the address, or raise " +
                     $"{CollectiveOptions.SectionName}:{nameof(CollectiveOptions.ConnectTimeout)}.", retryable);
-            CollectiveLog.HandshakeRetry(logger, membership.GroupId, membership.LeftRank, membership.LeftEndpoint, retryable.Status.Detail);
+            CollectiveLog.HandshakeRetry(logger, membership.GroupId, membership.LeftRank, membership.LeftEndpoint, detail);
             await Task.Delay(pause < left ? pause : left, cancellationToken).ConfigureAwait(false);
             pause = TimeSpan.FromMilliseconds(Math.Min(pause.TotalMilliseconds * 2, 500));
         }

@@ -9,7 +9,7 @@ namespace Orchestrator.Training.Progress;
 /// flushed as they happen so a plot or <c>tail -f</c> sees a run live. Written by rank 0 only. Train rows carry rank 0's
 /// mean all-reduce wait and communication span per step and the hidden share of communication (null with one worker),
 /// so overlap shows without Prometheus, and the gradient bytes rank 0 sent per step, the compression ratio and the
-/// compression in force.
+/// compression in force, and the restarts the job had used (recoveries after a lost worker).
 /// </summary>
 public sealed class MetricsFile : IDisposable
 {
@@ -31,7 +31,7 @@ public sealed class MetricsFile : IDisposable
 
     public void AppendTrain(TrainingProgress progress) =>
         Append(new TrainLine(progress.Step, progress.Loss, progress.LearningRate, progress.GradNorm, progress.TokensPerSecond,
-            progress.TokensSeen, progress.ElapsedSeconds, progress.EtaSeconds, progress.SkippedSteps, progress.Rollbacks,
+            progress.TokensSeen, progress.ElapsedSeconds, progress.EtaSeconds, progress.SkippedSteps, progress.Rollbacks, progress.Restarts,
             progress.Phases.AllReduceWaitSeconds, progress.Phases.CommunicationSeconds, progress.Phases.HiddenFraction,
             progress.Phases.AllReduceBytes, progress.WireBytesPerStep, progress.CompressionRatio, progress.GradientCompression));
 
@@ -57,6 +57,7 @@ public sealed class MetricsFile : IDisposable
         [property: JsonPropertyName("eta_s")] double EtaSeconds,
         [property: JsonPropertyName("skipped_steps")] long SkippedSteps,
         [property: JsonPropertyName("rollbacks")] long Rollbacks,
+        [property: JsonPropertyName("restarts")] int Restarts,
         [property: JsonPropertyName("allreduce_wait_s")] double AllReduceWaitSeconds,
         [property: JsonPropertyName("communication_s")] double CommunicationSeconds,
         [property: JsonPropertyName("hidden_fraction")] double? HiddenFraction,

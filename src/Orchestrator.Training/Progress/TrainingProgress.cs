@@ -23,6 +23,9 @@ public sealed record TrainingProgress
     /// <summary>Rollbacks to a checkpoint so far in this process (see <see cref="TrainingOptions.MaxConsecutiveSkips"/>).</summary>
     [JsonPropertyName("rollbacks")] public long Rollbacks { get; init; }
 
+    /// <summary>Restarts the distributed job had used (see <see cref="Trainer.JobRestarts"/>); 0 for a single process.</summary>
+    [JsonPropertyName("restarts")] public int Restarts { get; init; }
+
     /// <summary>Mean seconds per step in each phase over the interval (see <see cref="StepPhases"/>).</summary>
     [JsonPropertyName("phases")] public StepPhases Phases { get; init; }
 

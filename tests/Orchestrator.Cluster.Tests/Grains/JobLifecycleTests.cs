@@ -180,6 +180,20 @@ public sealed class JobLifecycleTests(ClusterFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Failure_before_the_first_checkpoint_reforms_from_the_start_instead_of_resuming_nothing()
+    {
+        var (a, b) = (await Worker("a", 7611), await Worker("b", 7612));
+        var (spec, job) = await RunningJobAsync(1, a, b);
+
+        Assert.Equal(JobState.Recovering, await job.ReportFailureAsync(b.Id, 0, "peer reset"));
+
+        var assignment = (await a.WaitForAsync(WorkerDirectiveKind.Prepare, spec.JobId, attempt: 1)).Assignment!;
+        Assert.Null(assignment.ResumeFromCheckpoint);
+        Assert.False(assignment.Resume);
+        Assert.Equal(1, assignment.Restarts);
+    }
+
+    [Fact]
     public async Task Failure_with_restarts_left_reforms_from_the_latest_checkpoint_with_a_new_attempt()
     {
         var (a, b) = (await Worker("a", 7601), await Worker("b", 7602));
@@ -199,6 +213,7 @@ public sealed class JobLifecycleTests(ClusterFixture fixture) : IAsyncLifetime
         var assignment = (await a.WaitForAsync(WorkerDirectiveKind.Prepare, spec.JobId, attempt: 1)).Assignment!;
         Assert.Equal("/runs/x/step-50", assignment.ResumeFromCheckpoint);
         Assert.True(assignment.Resume);
+        Assert.Equal(1, assignment.Restarts);
         Assert.Equal(JobState.Forming, await job.ConfirmReadyAsync(a.Id, attempt: 0));
         await job.ConfirmReadyAsync(a.Id, attempt: 1);
         Assert.Equal(JobState.Running, await job.ConfirmReadyAsync(b.Id, attempt: 1));
