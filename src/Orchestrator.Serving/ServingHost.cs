@@ -50,6 +50,9 @@ public sealed class ServingHost : IAsyncDisposable
     /// <summary>Forward passes, batch sizes and tokens since start: how well the decoding loop batches.</summary>
     public BatcherStatistics Statistics => batcher.Statistics;
 
+    /// <summary>For tests that must control when requests are admitted (ContinuousBatcher.HoldAdmissionUntilWaiting).</summary>
+    internal ContinuousBatcher Batcher => batcher;
+
     /// <summary>
     /// Validates <paramref name="options"/>, loads the checkpoint onto the device and builds the server without starting
     /// it. Throws <see cref="InvalidServingOptionsException"/>, <see cref="InvalidRunConfigException"/> (device) or a

@@ -43,6 +43,7 @@ public sealed class ContinuousBatcher : IAsyncDisposable
     private long decodeForwards;
     private long generatedTokens;
     private int largestDecodeBatch;
+    private int admitWhenWaiting; // HoldAdmissionUntilWaiting's count, under gate; 0 admits at once
     private volatile Exception? fault;
 
     /// <summary>
@@ -106,6 +107,26 @@ public sealed class ContinuousBatcher : IAsyncDisposable
         }
         wake.Release();
         return job;
+    }
+
+    /// <summary>
+    /// Test hook: admits nothing until <paramref name="count"/> sequences wait, then all of them in one step, so a test of
+    /// batching does not depend on when its concurrent requests happen to arrive. Disposing the result lifts the hold.
+    /// </summary>
+    internal IDisposable HoldAdmissionUntilWaiting(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        lock (gate) admitWhenWaiting = count;
+        return new AdmissionHold(this);
+    }
+
+    private sealed class AdmissionHold(ContinuousBatcher batcher) : IDisposable
+    {
+        public void Dispose()
+        {
+            lock (batcher.gate) batcher.admitWhenWaiting = 0;
+            batcher.wake.Release();
+        }
     }
 
     /// <summary>
@@ -182,7 +203,7 @@ public sealed class ContinuousBatcher : IAsyncDisposable
         while (true)
         {
             lock (gate)
-                if (waiting.Count > 0) return true;
+                if (waiting.Count > 0 && waiting.Count >= admitWhenWaiting) return true;
             try
             {
                 wake.Wait(stopping.Token);
@@ -208,6 +229,8 @@ public sealed class ContinuousBatcher : IAsyncDisposable
         var dropped = 0;
         lock (gate)
         {
+            if (waiting.Count < admitWhenWaiting) return;
+            admitWhenWaiting = 0;
             while (waiting.Count > 0 && (active.Count < maxBatch || waiting.Peek().Job.IsCancelled))
             {
                 var (job, spec) = waiting.Dequeue();
