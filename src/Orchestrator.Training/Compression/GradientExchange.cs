@@ -65,8 +65,11 @@ internal sealed class GradientExchange : IDisposable
         }
     }
 
-    /// <summary>The mode in force, as a metrics label: none, bf16 or powersgd-rN (auto shows what it chose).</summary>
-    public string Label => _compressor is { } c ? $"powersgd-r{c.Rank}" : _mode;
+    /// <summary>
+    /// The mode of the last step, as a metrics label: none, bf16 or powersgd-rN (auto shows what it chose; PowerSGD
+    /// shows none before its start step, when whole gradients travel).
+    /// </summary>
+    public string Label => _compressing ? $"powersgd-r{_compressor!.Rank}" : _mode == "powersgd" ? "none" : _mode;
 
     /// <summary>Bytes this rank sent in the ring during the last step (2(N−1)/N of each buffer).</summary>
     public long WireBytes { get; private set; }
