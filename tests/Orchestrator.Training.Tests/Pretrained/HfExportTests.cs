@@ -93,6 +93,24 @@ public sealed class HfExportTests : IDisposable
     }
 
     [Fact]
+    public async Task Our_bpe_vocabulary_exports_as_a_tokenizer_json_that_encodes_as_ours()
+    {
+        var train = TinyDatasets.WordText(6000, 1) + " 1962, it's they'll (QUICK) foxes!";
+        using var data = TinyDatasets.Create(_temp.Sub("data"), train, TinyDatasets.WordText(1500, 2), tokenizerKind: "bpe");
+        var tiny = TestConfigs.Tiny(data.Meta.VocabSize);
+        var config = tiny with { Training = tiny.Training with { MaxSteps = 1, WarmupSteps = 0, EvalInterval = 0 } };
+        using (var trainer = new Trainer(config, data, _temp.Sub("run"), SingleProcessSynchronizer.Instance, new ListLogger()))
+            await trainer.RunAsync(CancellationToken.None);
+        using var trained = TrainedModel.Load(_temp.Sub("run"));
+        var files = ModelExport.Write(trained, "hf", _temp.Sub("export"), merge: false, new ListLogger());
+        Assert.Contains("tokenizer.json", files);
+        const string text = "the king shall speak of love and war, 1962: it's they'll (QUICK) foxes!\n\ngood   night";
+        var expected = trained.Tokenizer.Encode(Encoding.UTF8.GetBytes(text));
+        Assert.Equal(expected, PythonGpt2.Encode(_temp.Sub("export"), text, _temp.Sub("work")));
+        Assert.True(expected.Length < text.Length / 2, "the bpe vocabulary should merge the common words");
+    }
+
+    [Fact]
     public async Task A_recurrent_model_is_refused_by_the_hf_format_naming_the_one_it_can_take()
     {
         using var data = TinyDatasets.Words(_temp.Sub("data"));

@@ -10,7 +10,8 @@
       tied head) on the int64 token ids in TOKENS ([B, T+1]: inputs are [:, :-1], targets [:, 1:]), writes the logits
       (float32, [B, T, V]) to OUT and prints {"loss": ...}.
   encode DIR TEXT_FILE
-      GPT-2's byte-level BPE from DIR/vocab.json + merges.txt (the published algorithm; ASCII text), prints the ids as JSON.
+      GPT-2's byte-level BPE from DIR/vocab.json + merges.txt, or from DIR/tokenizer.json's BPE model (the published
+      algorithm; ASCII text), prints the ids as JSON.
 """
 import json
 import math
@@ -127,9 +128,15 @@ def forward(directory, tokens):
 
 
 def bpe_encode(directory, text):
-    vocab = json.load(open(f"{directory}/vocab.json", encoding="utf-8"))
-    lines = open(f"{directory}/merges.txt", encoding="utf-8").read().split("\n")[1:]
-    ranks = {tuple(line.split(" ")): i for i, line in enumerate(lines) if line}
+    import os
+    if os.path.exists(f"{directory}/vocab.json"):
+        vocab = json.load(open(f"{directory}/vocab.json", encoding="utf-8"))
+        lines = [line for line in open(f"{directory}/merges.txt", encoding="utf-8").read().split("\n")[1:] if line]
+    else:  # the tokenizers library's tokenizer.json: a byte-level BPE model
+        model = json.load(open(f"{directory}/tokenizer.json", encoding="utf-8"))["model"]
+        assert model["type"] == "BPE"
+        vocab, lines = model["vocab"], [m if isinstance(m, str) else " ".join(m) for m in model["merges"]]
+    ranks = {tuple(line.split(" ")): i for i, line in enumerate(lines)}
     bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("\xa1"), ord("\xac") + 1)) + list(range(ord("\xae"), ord("\xff") + 1))
     cs, n = bs[:], 0
     for b in range(256):
