@@ -24,14 +24,15 @@ def fmt(x, spec):
     return "–" if x is None else format(x, spec)
 
 print(f"baby GPT, {steps} steps, {threads} threads, {cores} cores; median train tokens/s of the rounds (each run's values in brackets)\n")
+ours = [p for p in programs if p != "pytorch"]
 print("| condition | " + " | ".join(f"{p} tok/s" for p in programs) + " | " +
-      " | ".join(f"{p} / its quiet" for p in programs) + " | ours / pytorch | ours / ours-libgomp-defaults |")
-print("|---|" + "---:|" * (2 * len(programs) + 2))
+      " | ".join(f"{p} / its quiet" for p in programs) + " | " + " | ".join(f"{p} / pytorch" for p in ours) + " |")
+print("|---|" + "---:|" * (2 * len(programs) + len(ours)))
 for c in conditions:
     med = {p: median(p, c) for p in programs}
     quiet = {p: median(p, "quiet") for p in programs}
     cells = [f"{fmt(med[p], '.0f')} [{', '.join(f'{v:.0f}' for v in runs.get((p, c), []))}]" for p in programs]
     ratios = [fmt(med[p] / quiet[p] if med[p] and quiet[p] else None, ".2f") for p in programs]
-    vs_torch = fmt(med.get("ours") / med["pytorch"] if med.get("ours") and med.get("pytorch") else None, ".2f")
-    vs_old = fmt(med.get("ours") / med["ours-libgomp-defaults"] if med.get("ours") and med.get("ours-libgomp-defaults") else None, ".2f")
-    print(f"| {c} | " + " | ".join(cells) + " | " + " | ".join(f"**{r}**" for r in ratios) + f" | {vs_torch} | {vs_old} |")
+    torch = med.get("pytorch")
+    vs_torch = [fmt(med[p] / torch if med[p] and torch else None, ".2f") for p in ours]
+    print(f"| {c} | " + " | ".join(cells) + " | " + " | ".join(f"**{r}**" for r in ratios) + " | " + " | ".join(vs_torch) + " |")

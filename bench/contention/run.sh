@@ -7,7 +7,8 @@
 # alternate the conditions and the order of the programs, so the load the machine has anyway falls on all of them.
 # Prints a markdown table: median train tokens/s of each, its ratio to the same program's quiet runs, and ours / PyTorch.
 # Usage: bench/contention/run.sh    env: STEPS (300), THREADS (2), ROUNDS (2),
-#        PROGRAMS ("ours ours-passive ours-libgomp-defaults pytorch"; ours-passive sets OMP_WAIT_POLICY=PASSIVE)
+#        PROGRAMS ("ours ours-libgomp-defaults pytorch"; also ours-passive: OMP_WAIT_POLICY=PASSIVE, ours-spin10k:
+#        GOMP_SPINCOUNT=10000, the candidates the default was chosen from)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 source "$here/../babygpt/common.sh"
@@ -49,8 +50,9 @@ warmup=$(( steps / 10 > 0 ? steps / 10 : 1 ))
 
 run_program() { # PROGRAM NAME
   case "$1" in
-    ours|ours-passive|ours-libgomp-defaults)
+    ours|ours-passive|ours-spin10k|ours-libgomp-defaults)
       local env=()
+      [ "$1" = ours-spin10k ] && env=(GOMP_SPINCOUNT=10000)
       [ "$1" = ours-libgomp-defaults ] && env=(GOMP_SPINCOUNT=300000)
       [ "$1" = ours-passive ] && env=(OMP_WAIT_POLICY=PASSIVE)
       env "${env[@]}" "${ORCH[@]}" train --data "$bench_data_dir" --out "$folder/$2-run" \
@@ -66,9 +68,9 @@ run_program() { # PROGRAM NAME
 }
 
 log "building"
-bench_cli
+if [ -n "${CLI_DLL:-}" ]; then ORCH=(dotnet "$CLI_DLL"); else bench_cli; fi  # CLI_DLL: an orchestrator.dll already built
 bench_data
-read -r -a programs <<< "${PROGRAMS:-ours ours-passive ours-libgomp-defaults pytorch}"
+read -r -a programs <<< "${PROGRAMS:-ours ours-libgomp-defaults pytorch}"
 conditions=(quiet one-busy busy-per-core half-busy-per-core)
 for ((r = 1; r <= rounds; r++)); do
   order=("${programs[@]}")

@@ -24,7 +24,7 @@ public sealed partial class LocalLauncherRecoveryTests(ITestOutputHelper output)
         var data = await SmallCorpus.PrepareAsync(SmallCorpus.Write(_temp.Sub("corpus.txt")), _temp.Sub("data"), "--tokenizer", "char");
         string reference = _temp.Sub("reference"), faulted = _temp.Sub("faulted");
         var unfaulted = OrchestratorCli.RunAsync(Train(data, reference), timeout: Patience);
-        using var launcher = ClusterProcess.Start("train", Train(data, faulted));
+        using var launcher = ChildProcess.Cli("train", Train(data, faulted));
 
         // Progress, not a fixed sleep, picks the moment: a step past the first checkpoint and before the last one.
         var killAt = Random.Shared.Next(FaultyRun.CheckpointInterval + 1, Steps - FaultyRun.CheckpointInterval);
@@ -74,7 +74,7 @@ public sealed partial class LocalLauncherRecoveryTests(ITestOutputHelper output)
     private static long ProgressStep(string log) =>
         ProgressLine().Matches(log).Select(m => long.Parse(m.Groups["step"].Value)).DefaultIfEmpty(0).Max();
 
-    private static async Task WaitForLogAsync(ClusterProcess process, Func<string, bool> condition, string what)
+    private static async Task WaitForLogAsync(ChildProcess process, Func<string, bool> condition, string what)
     {
         var deadline = DateTime.UtcNow + Patience;
         while (!condition(process.Log))
