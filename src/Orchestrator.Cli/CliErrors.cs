@@ -8,26 +8,21 @@ namespace Orchestrator.Cli;
 /// </summary>
 internal static class CliErrors
 {
-    public static async Task<int> InvokeAsync(RootCommand root, string[] args)
+    public static async Task<int> InvokeAsync(RootCommand root, string[] args, CancellationToken cancellationToken)
     {
-        using var cancel = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
-        {
-            e.Cancel = true;
-            cancel.Cancel();
-        };
         var parse = root.Parse(args);
-        if (parse.Errors.Count > 0)
+        if (UsageErrors.Describe(parse) is { } usage)
         {
-            foreach (var error in parse.Errors) Console.Error.WriteLine($"error: {error.Message}");
-            Console.Error.WriteLine("run with --help for usage");
+            Console.Error.WriteLine($"error: {usage}");
             return 2;
         }
         try
         {
-            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }, cancel.Token);
+            // ShutdownSignals owns SIGINT/SIGTERM; the library's own handling would end the process after 2 s.
+            var invocation = new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
+            return await parse.InvokeAsync(invocation, cancellationToken);
         }
-        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             Console.Error.WriteLine("cancelled");
             return 130;

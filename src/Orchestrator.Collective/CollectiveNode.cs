@@ -26,8 +26,7 @@ public sealed class CollectiveNode : IAsyncDisposable
         _metrics = metrics;
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         if (!ClusterToken.IsSet(Options.ClusterToken))
-            ClusterTokenLog.Unauthenticated(_loggerFactory.CreateLogger<CollectiveNode>(), "The collective peer service",
-                $"{CollectiveOptions.SectionName}:{nameof(CollectiveOptions.ClusterToken)}");
+            ClusterTokenLog.Unauthenticated(_loggerFactory.CreateLogger<CollectiveNode>(), "The collective peer service", "--cluster-token");
     }
 
     public CollectiveOptions Options { get; }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Orchestrator.Models;
 using Orchestrator.Training.Pretrained;
+using Orchestrator.Training.Configuration;
 
 namespace Orchestrator.Training;
 
@@ -21,14 +22,19 @@ public sealed record RunConfig
 
     internal static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
 
-    /// <summary>Reads a run configuration; the error names the file and what is wrong with it.</summary>
+    /// <summary>
+    /// Reads a run configuration a person wrote; the error names the file and what is wrong with it, an unknown key
+    /// included (<see cref="UnknownJsonKeyException"/>).
+    /// </summary>
     public static RunConfig Load(string path)
     {
         if (!File.Exists(path))
             throw new FileNotFoundException($"run configuration '{path}' does not exist: pass the config.json of a run or checkpoint", path);
         try
         {
-            return JsonSerializer.Deserialize<RunConfig>(File.ReadAllText(path), JsonOptions)
+            var json = File.ReadAllText(path);
+            StrictJson.EnsureKnownKeys<RunConfig>(json, JsonOptions, $"run configuration '{path}'");
+            return JsonSerializer.Deserialize<RunConfig>(json, JsonOptions)
                    ?? throw new InvalidRunConfigException($"run configuration '{path}' is empty: write a JSON object with \"model\" and \"training\"");
         }
         catch (JsonException e)
@@ -85,9 +91,15 @@ public sealed record RunConfig
 
     private static void Require(bool ok, string option, object? value, string fix)
     {
-        if (!ok) throw new InvalidRunConfigException($"training option {option} = {value?.ToString() ?? "null"} is invalid: {fix}");
+        if (!ok) throw new InvalidRunConfigException($"training option {option} = {value?.ToString() ?? "null"} is invalid: {fix}", option);
     }
 }
 
-/// <summary>A training configuration that cannot run; the message names the option and the fix.</summary>
-public sealed class InvalidRunConfigException(string message) : Exception(message);
+/// <summary>
+/// A training configuration that cannot run; the message names the option and the fix, and <see cref="Option"/> holds
+/// the option's config.json name (when one option is at fault) so a front end can name its own flag for it too.
+/// </summary>
+public sealed class InvalidRunConfigException(string message, string? option = null) : Exception(message)
+{
+    public string? Option { get; } = option;
+}

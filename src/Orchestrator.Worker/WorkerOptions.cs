@@ -64,7 +64,7 @@ public sealed record WorkerOptions
         if (CollectivePort is < 0 or > 65535) throw new ArgumentException($"worker: --port must be in 0..65535, got {CollectivePort}");
         if (MetricsPort is < 0 or > 65535) throw new ArgumentException($"worker: --metrics-port must be in 0..65535, got {MetricsPort}");
         Common.Security.ClusterToken.Validate(ClusterToken, "worker: --cluster-token");
-        Tls?.Validate("worker: --tls");
+        Tls?.Validate("worker: tls");
         if (CoordinatorLossTimeout <= HeartbeatInterval)
             throw new ArgumentException($"worker: --coordinator-loss-timeout must exceed the heartbeat interval ({HeartbeatInterval.TotalSeconds} s), got {CoordinatorLossTimeout.TotalSeconds} s");
         if (PeakFlops is { } peak && !(peak > 0 && double.IsFinite(peak))) throw new ArgumentException($"worker: --peak-tflops must be positive, got {peak / 1e12}");

@@ -72,7 +72,7 @@ public sealed class ClusterTokenTests
 
         var warning = Assert.Single(logs.Entries, e => e.Message.Contains("unauthenticated"));
         Assert.Equal(LogLevel.Warning, warning.Level);
-        Assert.Contains("Collective:ClusterToken", warning.Message);
+        Assert.Contains("--cluster-token", warning.Message);
         Assert.Equal(StatusCode.Unavailable, (await Assert.ThrowsAsync<RpcException>(() => HandshakeAsync(server, null))).StatusCode);
     }
 

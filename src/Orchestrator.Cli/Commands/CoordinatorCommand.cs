@@ -12,20 +12,21 @@ internal static class CoordinatorCommand
 {
     public static Command Create()
     {
-        var gatewayPort = new Option<int?>("--gateway-port") { Description = "Orleans gateway port workers connect to (default 30000)" };
-        var siloPort = new Option<int?>("--silo-port") { Description = "Silo-to-silo port (default 11111)" };
-        var controlPort = new Option<int?>("--control-port") { Description = "gRPC control API port (default 5050)" };
-        var healthPort = new Option<int?>("--health-port") { Description = "/healthz port (default 5051)" };
-        var advertise = new Option<string?>("--advertise") { Description = "IP other machines reach this coordinator on (default: loopback only)" };
-        var redis = new Option<string?>("--redis") { Description = "Redis connection string: clustering and grain storage shared by several coordinators" };
+        var gatewayPort = new Option<int?>("--gateway-port") { Description = "Orleans gateway port workers connect to [default: 30000]" }.Between(1, 65535);
+        var siloPort = new Option<int?>("--silo-port") { Description = "Silo-to-silo port [default: 11111]" }.Between(1, 65535);
+        var controlPort = new Option<int?>("--control-port") { Description = "gRPC control API port [default: 5050]" }.Between(1, 65535);
+        var healthPort = new Option<int?>("--health-port") { Description = "/healthz port [default: 5051]" }.Between(1, 65535);
+        var advertise = new Option<string?>("--advertise") { Description = "IP other machines reach this coordinator on [default: loopback only]" };
+        var redis = new Option<string?>("--redis") { Description = "Redis connection string: clustering and grain storage shared by several coordinators [default: none, state on disk]" };
         var stateDir = new Option<string?>("--state-dir")
         {
             Description = "Directory where jobs, workers and checkpoint catalogs are kept across restarts " +
                           "(default $XDG_STATE_HOME/orchestrator/CLUSTER or ~/.local/state/orchestrator/CLUSTER; unused with --redis)",
         };
         var clusterToken = ClusterTokenOption.Create();
+        var verbose = VerboseOption.Create();
         var tls = MutualTlsFlags.Create();
-        var command = new Command("coordinator", "Run the coordinator (Orleans silo + control API)") { gatewayPort, siloPort, controlPort, healthPort, advertise, redis, stateDir, clusterToken };
+        var command = new Command("coordinator", "Run the coordinator (Orleans silo + control API)") { gatewayPort, siloPort, controlPort, healthPort, advertise, redis, stateDir, clusterToken, verbose };
         tls.AddTo(command);
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (parse, cancellationToken) =>
@@ -44,6 +45,7 @@ internal static class CoordinatorCommand
             Set("Orchestrator:Coordinator:StateDirectory", parse.GetValue(stateDir) is { } dir ? Path.GetFullPath(dir) : null);
             Set("Orchestrator:Security:ClusterToken", ClusterTokenOption.Resolve(parse, clusterToken));
             foreach (var (key, value) in tls.ToSettings(parse, "Orchestrator:Security:Tls")) Set(key, value);
+            foreach (var (key, value) in ConsoleLogging.AsSettings(parse.GetValue(verbose))) Set(key, value);
             await using var host = CoordinatorHost.Create(parse.UnmatchedTokens.ToArray(), settings);
             await host.StartAsync(cancellationToken);
             Console.Error.WriteLine($"coordinator: gateway {host.GatewayEndpoint}, control {host.ControlAddress}, health {host.HealthAddress}, state {host.StateLocation}");

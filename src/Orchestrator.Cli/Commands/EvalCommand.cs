@@ -14,10 +14,10 @@ internal static class EvalCommand
         var checkpoint = new Argument<string>("checkpoint") { Description = "Checkpoint directory (or a run directory: its latest checkpoint; or a Hugging Face GPT-2 directory)" };
         var data = new Option<string>("--data") { Description = "Data directory written by `prepare`", Required = true };
         var split = new Option<string>("--split") { Description = "val or test", DefaultValueFactory = _ => "val" };
-        var batchSize = new Option<int>("--batch-size") { Description = "Windows per forward pass", DefaultValueFactory = _ => 16 };
-        var maxWindows = new Option<long?>("--max-windows") { Description = "Evaluate only this many block-size windows, spread over the split" };
+        var batchSize = new Option<int>("--batch-size") { Description = "Windows per forward pass", DefaultValueFactory = _ => 16 }.AtLeast(1);
+        var maxWindows = new Option<long?>("--max-windows") { Description = "Evaluate only this many block-size windows, spread over the split [default: all]" }.AtLeast(1);
         var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N", DefaultValueFactory = _ => "cpu" };
-        var threads = new Option<int>("--threads") { Description = "libtorch threads (0 = all cores)" };
+        var threads = new Option<int>("--threads") { Description = "libtorch threads (0 = all cores)", DefaultValueFactory = _ => 0 }.AtLeast(0);
         var command = new Command("eval", "Evaluate a checkpoint on a split") { checkpoint, data, split, batchSize, maxWindows, device, threads };
         command.SetAction(async (parse, cancellationToken) =>
         {

@@ -13,7 +13,7 @@ namespace Orchestrator.Cli.Commands;
 /// </summary>
 internal sealed class FineTuningFlags
 {
-    public readonly Option<string?> InitFrom = new("--init-from") { Description = "Start from pretrained weights: a Hugging Face GPT-2 directory (config.json + model.safetensors) or one of our checkpoints/run directories" };
+    public readonly Option<string?> InitFrom = new("--init-from") { Description = "Start from pretrained weights: a Hugging Face GPT-2 directory (config.json + model.safetensors) or one of our checkpoints/run directories [default: none, train from scratch]" };
     public readonly Option<int?> LoraRank = new("--lora-rank") { Description = "Train LoRA adapters of this rank on a frozen --init-from base (default 8 when any --lora-* flag is given)" };
     public readonly Option<double?> LoraAlpha = new("--lora-alpha") { Description = "LoRA scale numerator: adapters add (alpha/rank)·B·A·x (default 16)" };
     public readonly Option<string?> LoraTargets = new("--lora-targets") { Description = "Comma-separated layers to adapt: c_attn, c_proj (attention's), c_fc, mlp.c_proj (default c_attn)" };

@@ -12,14 +12,14 @@ internal static class GenerateCommand
     public static Command Create()
     {
         var checkpoint = new Argument<string>("checkpoint") { Description = "Checkpoint directory (or a run directory: its latest checkpoint; or a Hugging Face GPT-2 directory)" };
-        var prompt = new Option<string>("--prompt") { Description = "Text to continue", DefaultValueFactory = _ => "\n" };
-        var maxTokens = new Option<int>("--max-tokens") { Description = "Tokens to generate", DefaultValueFactory = _ => 200 };
-        var temperature = new Option<double>("--temperature") { Description = "Sampling temperature; 0 = greedy", DefaultValueFactory = _ => 0.8 };
-        var topK = new Option<int?>("--top-k") { Description = "Sample only from the k most likely tokens" };
-        var topP = new Option<double?>("--top-p") { Description = "Nucleus sampling: smallest set with this total probability" };
-        var seed = new Option<ulong?>("--seed") { Description = "Seed for reproducible sampling" };
+        var prompt = new Option<string>("--prompt") { Description = "Text to continue [default: a line break]", DefaultValueFactory = _ => "\n" };
+        var maxTokens = new Option<int>("--max-tokens") { Description = "Tokens to generate", DefaultValueFactory = _ => 200 }.AtLeast(0);
+        var temperature = new Option<double>("--temperature") { Description = "Sampling temperature; 0 = greedy", DefaultValueFactory = _ => 0.8 }.AtLeast(0, "0 = greedy");
+        var topK = new Option<int?>("--top-k") { Description = "Sample only from the k most likely tokens [default: none, all tokens]" }.AtLeast(1);
+        var topP = new Option<double?>("--top-p") { Description = "Nucleus sampling: smallest set with this total probability [default: none, all tokens]" }.Between(0, 1, minimumExcluded: true);
+        var seed = new Option<ulong?>("--seed") { Description = "Seed for reproducible sampling [default: none, a new sample each run]" };
         var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N", DefaultValueFactory = _ => "cpu" };
-        var threads = new Option<int>("--threads") { Description = "libtorch threads (0 = all cores)" };
+        var threads = new Option<int>("--threads") { Description = "libtorch threads (0 = all cores)", DefaultValueFactory = _ => 0 }.AtLeast(0);
         var command = new Command("generate", "Generate text from a checkpoint") { checkpoint, prompt, maxTokens, temperature, topK, topP, seed, device, threads };
         command.SetAction((parse, cancellationToken) =>
         {

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Orchestrator.Cluster.Grains.Abstractions;
 using Orchestrator.Training;
+using Orchestrator.Training.Configuration;
 
 namespace Orchestrator.Cli.Commands;
 
@@ -21,13 +22,21 @@ internal sealed record JobFile
     [JsonPropertyName("resume")] public bool Resume { get; init; }
     [JsonPropertyName("config")] public RunConfig? Config { get; init; }
 
+    private static readonly JsonSerializerOptions Json = new();
+
+    /// <summary>Reads a job file; an unknown key anywhere in it is refused naming the closest known one.</summary>
     public static JobFile Load(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"job file '{path}' does not exist", path);
+        var json = File.ReadAllText(path);
+        StrictJson.EnsureKnownKeys<JobFile>(json, Json, $"job file '{path}'");
         try
         {
-            return JsonSerializer.Deserialize<JobFile>(File.ReadAllText(path))
-                   ?? throw new JsonException("the file is empty");
+            var job = JsonSerializer.Deserialize<JobFile>(json, Json) ?? throw new JsonException("the file is empty");
+            // Like train: a warm-up the job does not choose adapts to its length.
+            return job.Config is { } config && !AdaptiveWarmup.IsSetIn(JsonDocument.Parse(json).RootElement.GetProperty("config").GetRawText())
+                ? job with { Config = AdaptiveWarmup.Apply(config) }
+                : job;
         }
         catch (JsonException e)
         {

@@ -17,7 +17,7 @@ internal static class ReportCommand
     public static Command Create()
     {
         var run = new Argument<string>("run") { Description = "Run directory (the one given to `train --out`)" };
-        var output = new Option<string?>("--out") { Description = "Where to write report.png and report.html (default: the run directory)" };
+        var output = new Option<string?>("--out") { Description = "Where to write report.png and report.html [default: the run directory]" };
         var command = new Command("report", "Plot a run's metrics into report.png and report.html") { run, output };
         command.SetAction(parse =>
         {

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using Orchestrator.Data.Tokenizers;
+using Orchestrator.Training.Checkpoints;
 
 namespace Orchestrator.Cli.Commands;
 
@@ -13,12 +14,12 @@ internal static class TokenizeCommand
 {
     public static Command Create()
     {
-        var data = new Argument<string>("data") { Description = "Data directory (or checkpoint) holding tokenizer.json" };
+        var data = new Argument<string>("data") { Description = "Data directory written by `prepare`, a run directory (its latest checkpoint) or a checkpoint" };
         var decode = new Option<bool>("--decode") { Description = "Read space-separated ids and write the bytes they encode" };
         var command = new Command("tokenize", "Encode standard input to token ids (or decode ids with --decode)") { data, decode };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var tokenizer = TokenizerStore.Load(parse.GetValue(data)!);
+            var tokenizer = LoadTokenizer(parse.GetValue(data)!);
             using var input = new MemoryStream();
             await Console.OpenStandardInput().CopyToAsync(input, cancellationToken);
             using var stdout = Console.OpenStandardOutput();
@@ -35,6 +36,27 @@ internal static class TokenizeCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The tokenizer of a data directory, or of the checkpoint a run, checkpoints or checkpoint path designates (as
+    /// <c>eval</c>, <c>generate</c> and <c>serve</c> accept), so the ids match the model's.
+    /// </summary>
+    private static ITextTokenizer LoadTokenizer(string path)
+    {
+        var full = Path.GetFullPath(path);
+        if (!Path.Exists(full))
+            throw new DirectoryNotFoundException($"'{path}' does not exist: pass a data directory written by `prepare`, a run directory or a checkpoint");
+        if (Directory.Exists(full) && TokenizerStore.FilesIn(full).Count > 0) return TokenizerStore.Load(full);
+        try
+        {
+            return TokenizerStore.Load(Checkpoint.Resolve(full));
+        }
+        catch (CheckpointNotFoundException e)
+        {
+            throw new CheckpointNotFoundException(
+                $"'{path}' holds no tokenizer.json and no checkpoint ({e.Message}): pass a data directory written by `prepare`, a run directory or a checkpoint");
+        }
     }
 
     private static int[] ParseIds(string text, int vocabSize)

@@ -61,7 +61,8 @@ public sealed class CoordinatorConnection : IAsyncDisposable
         var deadline = DateTimeOffset.UtcNow + options.ConnectTimeout;
 
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Logging.AddConsole().SetMinimumLevel(LogLevel.Warning);
+        // Standard error: the worker's standard output is for results.
+        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning);
         var tls = options.Tls is { IsEnabled: true } ? options.Tls.Load() : null;
         // A factory registration, so the host disposes the certificate with itself.
         if (tls is not null) builder.Services.AddSingleton(_ => tls);

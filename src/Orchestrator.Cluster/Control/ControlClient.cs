@@ -59,7 +59,7 @@ public sealed class ControlClient : IDisposable
         }
 
         ClusterToken.Validate(clusterToken, "--cluster-token");
-        tls?.Validate("--tls");
+        tls?.Validate("tls");
         return new ControlClient(uri, clusterToken, tls is { IsEnabled: true } ? tls.Load() : null);
     }
 

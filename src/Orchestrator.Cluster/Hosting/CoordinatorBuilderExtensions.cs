@@ -88,7 +88,7 @@ public static class CoordinatorBuilderExtensions
     {
         if (!app.Services.GetRequiredService<IOptions<SecurityOptions>>().Value.IsEnabled)
             ClusterTokenLog.Unauthenticated(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ControlService)),
-                "The coordinator's control API", $"{SecurityOptions.SectionName}:{nameof(SecurityOptions.ClusterToken)}");
+                "The coordinator's control API", "--cluster-token");
         app.MapGrpcService<ControlService>();
         app.MapHealthChecks("/healthz");
         app.MapOrchestratorMetrics();

@@ -111,7 +111,7 @@ internal sealed class CharTokenizer : ITextTokenizer
                 if (UnknownId is not int unknown)
                 {
                     throw new UnencodableTextException(
-                        $"Character {Show(rune)} (U+{rune.Value:X4}) at character {character} (byte offset {offset}) is not in the char vocabulary of {_codePoints.Length} characters learned from the training text. Retrain the tokenizer on text that contains it, or set allow_unknown to encode it as <unk>.");
+                        $"Character {Show(rune)} (U+{rune.Value:X4}) at character {character} (byte offset {offset}) is not in the char vocabulary of {_codePoints.Length} characters learned from the training text. Leave it out of the text, or prepare the data again with text that contains it (or with `prepare --allow-unknown`, which encodes unseen characters as <unk>) and train on that.");
                 }
 
                 id = unknown;

@@ -86,7 +86,7 @@ public static class ParallelEncoder
         catch (UnencodableTextException e)
         {
             throw new UnencodableTextException(
-                $"The {tokenizer.Kind} tokenizer has no end-of-text token and cannot encode the \"\\n\\n\" that separates documents instead ({e.Message}). Train it on text that contains line breaks, or enable allow_unknown.");
+                $"The {tokenizer.Kind} tokenizer has no end-of-text token and cannot encode the \"\\n\\n\" that separates documents instead ({e.Message}). Train it on text that contains line breaks, or pass --allow-unknown to prepare.");
         }
     }
 }

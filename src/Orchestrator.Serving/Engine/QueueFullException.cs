@@ -5,7 +5,7 @@ namespace Orchestrator.Serving.Engine;
 /// </summary>
 public sealed class QueueFullException(int waiting, int requested, int capacity)
     : Exception($"The server is at capacity: {waiting} sequences are waiting for a batch slot and this request adds {requested}, " +
-                $"but the queue holds at most {capacity}. Retry after a short wait, or start the server with a larger --queue-capacity.")
+                $"but the queue holds at most {capacity}. Retry after a short wait, or start the server with a larger --queue.")
 {
     public int Waiting { get; } = waiting;
     public int Capacity { get; } = capacity;

@@ -37,6 +37,7 @@ public static class ServingServiceExtensions
         endpoints.MapHealth();
         endpoints.MapServingTelemetry();
         endpoints.MapPlayground();
+        endpoints.MapUnknownRoutes();
         return endpoints;
     }
 }

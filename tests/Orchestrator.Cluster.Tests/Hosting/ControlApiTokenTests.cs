@@ -57,7 +57,7 @@ public sealed class ControlApiTokenTests
 
         var warning = Assert.Single(logs.Entries, e => e.Message.Contains("control API is unauthenticated"));
         Assert.Equal(LogLevel.Warning, warning.Level);
-        Assert.Contains("Orchestrator:Security:ClusterToken", warning.Message);
+        Assert.Contains("--cluster-token", warning.Message);
         using var control = ControlClient.Connect(host.ControlAddress.ToString());
         Assert.Empty(await control.ListJobsAsync());
     }
