@@ -62,14 +62,14 @@ public sealed class ContainerTests
         Assert.All(Workers, w => Assert.Null(loopback.At(w).Find("ports")));
         var published = Yaml.Load((await ComposeConfigAsync(["ORCHESTRATOR_PUBLISH_ADDRESS=0.0.0.0"])).Stdout).At("services");
         Assert.Equal(["0.0.0.0:5050:5050/tcp"], published.At("coordinator", "ports").Strings());
-        Assert.Contains("set ORCHESTRATOR_PUBLISH_ADDRESS=0.0.0.0 AND a cluster token", File.ReadAllText(Repository.PathOf("docker-compose.yml")));
+        Assert.Contains("set ORCHESTRATOR_PUBLISH_ADDRESS=0.0.0.0 AND a cluster token", File.ReadAllText(RepositoryPaths.PathOf("docker-compose.yml")));
 
         // The coordinator's entrypoint, run by sh as the container would, with a stand-in for dotnet.
         var entrypoint = loopback.At("coordinator", "entrypoint").Strings().Select(s => s.Replace("$$", "$", StringComparison.Ordinal)).ToList();
         var command = loopback.At("coordinator", "command").Strings().ToList();
         using var stub = new TempDirectory();
-        File.WriteAllText(stub.File("dotnet"), "#!/bin/sh\necho \"started $*\"\n");
-        Assert.Equal(0, (await Tool.RunAsync("chmod", ["+x", stub.File("dotnet")])).ExitCode);
+        File.WriteAllText(stub.Sub("dotnet"), "#!/bin/sh\necho \"started $*\"\n");
+        Assert.Equal(0, (await Tool.RunAsync("chmod", ["+x", stub.Sub("dotnet")])).ExitCode);
         async Task<Tool.Result> Start(string address, string token) => await Tool.RunAsync("env",
             [$"PATH={stub.Path}:/usr/bin:/bin", $"ORCHESTRATOR_PUBLISH_ADDRESS={address}", $"ORCHESTRATOR_CLUSTER_TOKEN={token}", .. entrypoint, .. command]);
 
@@ -87,7 +87,7 @@ public sealed class ContainerTests
     private static async Task<Tool.Result> ComposeConfigAsync(IReadOnlyList<string> environment)
     {
         Assert.True(Tool.Exists("docker-compose"), "docker-compose is not installed: run scripts/setup.sh --tools (Debian package docker-compose)");
-        var result = await Tool.RunAsync("env", [.. environment, "docker-compose", "-f", "docker-compose.yml", "config"], workingDirectory: Repository.Root);
+        var result = await Tool.RunAsync("env", [.. environment, "docker-compose", "-f", "docker-compose.yml", "config"], workingDirectory: RepositoryPaths.Root);
         Assert.True(result.ExitCode == 0, result.Describe());
         return result;
     }

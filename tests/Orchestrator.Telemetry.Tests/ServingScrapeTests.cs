@@ -18,27 +18,27 @@ public sealed class ServingScrapeTests
     public async Task Prometheus_scrapes_service_name_memory_and_second_scaled_latency_buckets_from_serve()
     {
         using var temp = new TempDirectory();
-        File.WriteAllText(temp.File("input.txt"), File.ReadAllText(Repository.TinyShakespeare)[..20_000]);
-        await Cli(TimeSpan.FromMinutes(2), "prepare", "--input", temp.File("input.txt"), "--tokenizer", "char", "--out", temp.File("data"));
-        await Cli(TimeSpan.FromMinutes(4), "train", "--data", temp.File("data"), "--out", temp.File("run"), "--n-layer", "1", "--n-head", "2", "--n-embd", "16",
+        File.WriteAllText(temp.Sub("input.txt"), File.ReadAllText(RepositoryPaths.TinyShakespeare)[..20_000]);
+        await Cli(TimeSpan.FromMinutes(2), "prepare", "--input", temp.Sub("input.txt"), "--tokenizer", "char", "--out", temp.Sub("data"));
+        await Cli(TimeSpan.FromMinutes(4), "train", "--data", temp.Sub("data"), "--out", temp.Sub("run"), "--n-layer", "1", "--n-head", "2", "--n-embd", "16",
             "--block-size", "16", "--batch-size", "2", "--max-steps", "2", "--warmup-steps", "1", "--eval-interval", "2", "--eval-batches", "1",
             "--checkpoint-interval", "2", "--threads", "1");
 
         var ports = FreePorts.Take(3);
         int http = ports[0], grpc = ports[1], prometheusPort = ports[2];
-        using var serve = BackgroundProcess.Cli("serve", "serve", temp.File("run"), "--port", $"{http}", "--grpc-port", $"{grpc}", "--threads", "1");
+        using var serve = ChildProcess.Cli("serve", "serve", temp.Sub("run"), "--port", $"{http}", "--grpc-port", $"{grpc}", "--threads", "1");
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{http}/") };
         await WaitReadyAsync(client, serve);
-        Assert.Contains($"playground and OpenAI-style API at http://127.0.0.1:{http}/", serve.Output);
+        Assert.Contains($"playground and OpenAI-style API at http://127.0.0.1:{http}/", serve.Describe());
 
         const int Requests = 3;
         for (var i = 0; i < Requests; i++)
         {
             using var response = await client.PostAsJsonAsync("v1/completions", new { prompt = "ROMEO:", max_tokens = 4 });
-            Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync() + serve.Output);
+            Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync() + serve.Describe());
         }
         using var prometheus = new PrometheusServer(temp.Path, prometheusPort, [$"127.0.0.1:{http}"]);
-        string Context() => serve.Output + "\n" + prometheus.Output;
+        string Context() => serve.Describe() + "\n" + prometheus.Output;
 
         await prometheus.WaitForAsync("orchestrator_serving_requests_total{outcome=\"ok\"}", r => r.Sum(s => s.Value) == Requests, Patience, Context);
         var info = await prometheus.WaitForAsync("target_info", r => r.Count == 1, Patience, Context);
@@ -57,26 +57,26 @@ public sealed class ServingScrapeTests
 
     private static async Task Cli(TimeSpan timeout, params string[] arguments)
     {
-        var result = await Tool.RunAsync("dotnet", [Repository.CliDll, .. arguments], timeout: timeout);
+        var result = await Tool.RunAsync("dotnet", [RepositoryPaths.CliDll, .. arguments], timeout: timeout);
         Assert.True(result.ExitCode == 0, result.Describe());
     }
 
-    private static async Task WaitReadyAsync(HttpClient client, BackgroundProcess serve)
+    private static async Task WaitReadyAsync(HttpClient client, ChildProcess serve)
     {
         var deadline = DateTime.UtcNow + Patience;
         while (DateTime.UtcNow < deadline)
         {
-            Assert.False(serve.HasExited, serve.Output);
+            Assert.False(serve.HasExited, serve.Describe());
             try
             {
                 using var ready = await client.GetAsync("readyz");
-                if (ready.IsSuccessStatusCode && serve.Output.Contains("playground", StringComparison.Ordinal)) return;
+                if (ready.IsSuccessStatusCode && serve.Describe().Contains("playground", StringComparison.Ordinal)) return;
             }
             catch (HttpRequestException)
             {
             }
             await Task.Delay(250);
         }
-        throw new Xunit.Sdk.XunitException("serve never became ready\n" + serve.Output);
+        throw new Xunit.Sdk.XunitException("serve never became ready\n" + serve.Describe());
     }
 }
