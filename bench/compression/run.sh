@@ -93,6 +93,8 @@ EOF
 declare -A tps bytes val label
 for rate in "${rates[@]}"; do
   [ "$use_box" = 1 ] && start_box "$rate"
+  printf '\n### %s (%s steps, %s workers, %s layers x %s wide, powersgd from step %s)\n\n' "$([ "$rate" = loopback ] && echo loopback || echo "$rate Mbit/s")" "$steps" "$workers" "$n_layer" "$n_embd" "$start"
+  printf '| mode | in force | tokens/s | x none | bytes/step/rank | none / this | val loss | vs none |\n|---|---|---:|---:|---:|---:|---:|---:|\n'
   for mode in "${modes[@]}"; do
     run="$out/$rate-$mode"
     rm -rf "$run"
@@ -100,25 +102,28 @@ for rate in "${rates[@]}"; do
     if [ "$use_box" = 1 ]; then
       run_in_box "$rate" "$mode" "$run"
     else
-      # shellcheck disable=SC2046
-      "${cli[@]}" train --data "$data" --out "$run" --workers "$workers" "${model_flags[@]}" "${train_flags[@]}" $(flags_of "$mode") >"$out/$rate-$mode.log" 2>&1
+      # Up to 3 attempts: on a heavily loaded machine the ring's handshake can time out before training starts.
+      for attempt in 1 2 3; do
+        rm -rf "$run"
+        # shellcheck disable=SC2046
+        "${cli[@]}" train --data "$data" --out "$run" --workers "$workers" "${model_flags[@]}" "${train_flags[@]}" $(flags_of "$mode") \
+          >"$out/$rate-$mode.log" 2>&1 && break
+        echo "compression: $rate $mode attempt $attempt failed: $(grep -m1 'error:' "$out/$rate-$mode.log" || tail -1 "$out/$rate-$mode.log")" >&2
+        [ "$attempt" = 3 ] && exit 1
+      done
     fi
     tps[$rate,$mode]=$(metric "$run" 'sum(r["tokens_per_sec"] for r in late) / len(late)')
     bytes[$rate,$mode]=$(metric "$run" 'sum(r["wire_bytes_per_step"] for r in late) / len(late)')
     val[$rate,$mode]=$(metric "$run" 'evals[-1]["loss"]')
     label[$rate,$mode]=$(metric "$run" 'train[-1].get("gradient_compression")')
+    python3 -c "
+t, tn = ${tps[$rate,$mode]}, ${tps[$rate,${modes[0]}]}
+b, bn = ${bytes[$rate,$mode]}, ${bytes[$rate,${modes[0]}]}
+v, vn = ${val[$rate,$mode]}, ${val[$rate,${modes[0]}]}
+print(f'| $mode | ${label[$rate,$mode]} | {t:.0f} | {t/tn:.2f} | {b:,.0f} | {bn/b:.1f} | {v:.4f} | {100*(v-vn)/vn:+.2f} % |', flush=True)"
   done
   [ "$use_box" = 1 ] && "$cib" down --name "$box" >/dev/null
 
-  printf '\n### %s (%s steps, %s workers, %s layers x %s wide, powersgd from step %s)\n\n' "$([ "$rate" = loopback ] && echo loopback || echo "$rate Mbit/s")" "$steps" "$workers" "$n_layer" "$n_embd" "$start"
-  printf '| mode | in force | tokens/s | x none | bytes/step/rank | none / this | val loss | vs none |\n|---|---|---:|---:|---:|---:|---:|---:|\n'
-  for mode in "${modes[@]}"; do
-    python3 -c "
-t, tn = ${tps[$rate,$mode]}, ${tps[$rate,none]}
-b, bn = ${bytes[$rate,$mode]}, ${bytes[$rate,none]}
-v, vn = ${val[$rate,$mode]}, ${val[$rate,none]}
-print(f'| $mode | ${label[$rate,$mode]} | {t:.0f} | {t/tn:.2f} | {b:,.0f} | {bn/b:.1f} | {v:.4f} | {100*(v-vn)/vn:+.2f} % |')"
-  done
   python3 -c "
 modes = '${modes[*]}'.split()
 t = dict(zip(modes, [$(for m in "${modes[@]}"; do printf '%s,' "${tps[$rate,$m]}"; done)]))
