@@ -41,9 +41,16 @@ finished pretrain || "${ORCH[@]}" train --data "$shakespeare" --out "$folder/pre
 finetune() { # NAME FLAGS...
   local name="$1"; shift
   if finished "$name"; then return 0; fi
-  rm -rf "${folder:?}/$name"
-  log "$name on brown: $steps steps, 2 workers"
-  "${ORCH[@]}" train --data "$brown" --out "$folder/$name" "${common[@]}" "$@" > "$folder/$name.json" 2> "$folder/$name.log"
+  local attempt
+  # Up to 3 attempts: on this oversubscribed machine a worker's ring handshake can time out at start-up (the job
+  # then fails before its first step; the failed attempt's log is kept as NAME.attemptN.log).
+  for attempt in 1 2 3; do
+    rm -rf "${folder:?}/$name"
+    log "$name on brown: $steps steps, 2 workers (attempt $attempt)"
+    if "${ORCH[@]}" train --data "$brown" --out "$folder/$name" "${common[@]}" "$@" > "$folder/$name.json" 2> "$folder/$name.log"; then return 0; fi
+    cp "$folder/$name.log" "$folder/$name.attempt$attempt.log"
+  done
+  return 1
 }
 finetune full --init-from "$folder/pretrain" --lr 3e-4
 finetune lora --init-from "$folder/pretrain" --lora-rank 8 --lr 2e-3
