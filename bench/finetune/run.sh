@@ -15,7 +15,8 @@ steps="${STEPS:-40}"
 threads="${THREADS:-2}"
 eval_windows="${EVAL_WINDOWS:-200}"
 python=/usr/bin/python3
-folder="$bench_out/finetune/$(date -u +%Y%m%dT%H%M%SZ)"
+# FOLDER=bench/out/finetune/STAMP continues an interrupted run: a way whose run already finished is not trained again.
+folder="${FOLDER:-$bench_out/finetune/$(date -u +%Y%m%dT%H%M%SZ)}"
 mkdir -p "$folder"
 log() { echo "[$(date -u +%H:%M:%S) load $(bench_load)] $*" | tee -a "$folder/progress.txt" >&2; }
 
@@ -30,15 +31,26 @@ arch=(--n-layer 2 --n-head 4 --n-embd 64 --block-size 32)
 common=(--batch-size 2 --max-steps "$steps" --eval-interval "$steps" --eval-batches 5 --checkpoint-interval 0
         --log-interval 10 --seed 1337 --threads "$(( threads > 1 ? threads / 2 : 1 ))" --workers 2 --grad-clip 1.0)
 
+finished() { [ -f "$folder/$1/checkpoints/latest" ] && grep -q '"kind":"eval"' "$folder/$1/metrics.jsonl"; }
+
 log "pretraining on tinyshakespeare (gpt2 tokens): $pretrain_steps steps"
-"${ORCH[@]}" train --data "$shakespeare" --out "$folder/pretrain" "${arch[@]}" --batch-size 8 --dropout 0 \
+finished pretrain || "${ORCH[@]}" train --data "$shakespeare" --out "$folder/pretrain" "${arch[@]}" --batch-size 8 --dropout 0 \
   --lr 1e-3 --min-lr 1e-4 --warmup-steps 6 --max-steps "$pretrain_steps" --eval-interval "$pretrain_steps" \
   --eval-batches 5 --checkpoint-interval 0 --log-interval 10 --threads "$threads" > "$folder/pretrain.json" 2> "$folder/pretrain.log"
 
 finetune() { # NAME FLAGS...
   local name="$1"; shift
-  log "$name on brown: $steps steps, 2 workers"
-  "${ORCH[@]}" train --data "$brown" --out "$folder/$name" "${common[@]}" "$@" > "$folder/$name.json" 2> "$folder/$name.log"
+  if finished "$name"; then return 0; fi
+  local attempt
+  # Up to 3 attempts: on this oversubscribed machine a worker's ring handshake can time out at start-up (the job
+  # then fails before its first step; the failed attempt's log is kept as NAME.attemptN.log).
+  for attempt in 1 2 3; do
+    rm -rf "${folder:?}/$name"
+    log "$name on brown: $steps steps, 2 workers (attempt $attempt)"
+    if "${ORCH[@]}" train --data "$brown" --out "$folder/$name" "${common[@]}" "$@" > "$folder/$name.json" 2> "$folder/$name.log"; then return 0; fi
+    cp "$folder/$name.log" "$folder/$name.attempt$attempt.log"
+  done
+  return 1
 }
 finetune full --init-from "$folder/pretrain" --lr 3e-4
 finetune lora --init-from "$folder/pretrain" --lora-rank 8 --lr 2e-3

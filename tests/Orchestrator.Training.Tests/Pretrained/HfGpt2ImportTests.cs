@@ -1,6 +1,7 @@
 using Orchestrator.Training.Checkpoints;
 using Orchestrator.Training.Pretrained;
 using Orchestrator.Training.Tests.TestSupport;
+using Xunit.Abstractions;
 using static TorchSharp.torch;
 
 namespace Orchestrator.Training.Tests.Pretrained;
@@ -9,7 +10,7 @@ namespace Orchestrator.Training.Tests.Pretrained;
 /// A GPT-2 written by PyTorch in Hugging Face's layout loads into our model and computes what GPT-2's own forward pass
 /// (tanh GELU, the config's LayerNorm epsilon, tied or untied head) computes on the same tokens.
 /// </summary>
-public sealed class HfGpt2ImportTests : IDisposable
+public sealed class HfGpt2ImportTests(ITestOutputHelper output) : IDisposable
 {
     private readonly TempDirectory _temp = new();
 
@@ -34,6 +35,7 @@ public sealed class HfGpt2ImportTests : IDisposable
         var ours = logits.data<float>().ToArray();
         Assert.Equal(expected.Length, ours.Length);
         var maxDiff = expected.Zip(ours, (a, b) => Math.Abs((double)a - b)).Max();
+        output.WriteLine($"prefix {prefix}, untied {untied}, eps {eps}: max |logit difference| {maxDiff:E2}, loss {loss:R} vs {expectedLoss:R} (relative {Math.Abs(loss - expectedLoss) / expectedLoss:E2})");
         Assert.True(maxDiff < 1e-4, $"logits differ from PyTorch's GPT-2 by up to {maxDiff}");
         Assert.True(Math.Abs(loss - expectedLoss) / expectedLoss < 1e-5, $"loss {loss} vs PyTorch's {expectedLoss}");
         Assert.True(expected.Max(Math.Abs) > 0.1, "the reference logits are too small for the comparison to mean anything");
