@@ -51,17 +51,42 @@ internal sealed class BoxCluster : IDisposable
                 if (DateTime.UtcNow > deadline || cluster.Coordinator.HasExited) Assert.Fail("the coordinator did not come up\n" + cluster.Describe());
                 await Task.Delay(1000);
             }
-            foreach (var host in box.Hosts)
-                cluster._processes.Add(ClusterProcess.Start(host,
-                    ["worker", "--coordinator", $"{cluster.CoordinatorAddress}:{GatewayPort}", "--worker-id", host, "--threads", "1",
-                     "--advertise-host", box.Address(host)],
-                    launcher: box.Launcher(host)));
+            foreach (var host in box.Hosts) cluster.StartWorker(host);
+            await cluster.WaitForWorkersAsync(deadline + TimeSpan.FromMinutes(2));
             return cluster;
         }
         catch
         {
             cluster.Dispose();
             throw;
+        }
+    }
+
+    private void StartWorker(string host)
+    {
+        _processes.RemoveAll(p => p.Name == host && p.HasExited);
+        _processes.Add(ClusterProcess.Start(host,
+            ["worker", "--coordinator", $"{CoordinatorAddress}:{GatewayPort}", "--worker-id", host, "--threads", "1",
+             "--advertise-host", Box.Address(host)],
+            launcher: Box.Launcher(host)));
+    }
+
+    /// <summary>
+    /// Waits until every host's worker is registered and alive. A worker gives up when the gateway does not answer
+    /// within 30 s, which a starved silo on this shared machine sometimes fails to do; such a worker is started again,
+    /// as a supervisor (systemd, Kubernetes) would.
+    /// </summary>
+    private async Task WaitForWorkersAsync(DateTime deadline)
+    {
+        while (true)
+        {
+            var listing = await Box.CliAsync("coord", ["status", "--coordinator", ControlAddress]);
+            var alive = listing.StdoutLines.Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                .Where(parts => parts.Length > 1 && parts[1] == "yes").Select(parts => parts[0]).ToHashSet();
+            if (Box.Hosts.All(alive.Contains)) return;
+            if (DateTime.UtcNow > deadline) Assert.Fail($"workers not all registered ({string.Join(", ", alive)} alive)\n{Describe()}");
+            foreach (var host in Box.Hosts.Where(h => !alive.Contains(h) && Worker(h).HasExited)) StartWorker(host);
+            await Task.Delay(2000);
         }
     }
 
