@@ -90,6 +90,9 @@ internal sealed class BoxCluster : IDisposable
         }
     }
 
+    /// <summary>Kills the worker of <paramref name="host"/>; the coordinator notices when its liveness timeout passes.</summary>
+    public void StopWorker(string host) => Worker(host).KillHard();
+
     public ClusterInABox Box { get; }
 
     public string Directory { get; }
