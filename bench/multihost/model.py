@@ -14,6 +14,7 @@ The ring "stops scaling" at the smallest N where the latency terms exceed the ba
 
 Usage: model.py [--allreduce bench/out/multihost/latest.json] [--training bench/out/multihost/latest-training.json]
                 [--chunk-bytes 65536] [--channels 1] [--hidden H] [--message-us 20] [--latency-us 25]
+                [--alpha-ms A] [--cpu-s-per-gb C] [--gpt2-compute-ms 100]
 """
 import argparse, json, math, os
 
@@ -56,6 +57,9 @@ def main():
     p.add_argument("--hidden", type=float, default=None, help="hidden fraction (default: measured median, else 0.5)")
     p.add_argument("--message-us", type=float, default=20.0, help="software cost per chunk message, microseconds")
     p.add_argument("--latency-us", type=float, default=25.0, help="one-way network latency of a datacenter link, microseconds")
+    p.add_argument("--alpha-ms", type=float, default=None,
+                   help="software cost per ring step for the extrapolation (default: the fitted alpha; a fit on a starved machine is mostly scheduling delay)")
+    p.add_argument("--cpu-s-per-gb", type=float, default=None, help="CPU s per GB carried for the extrapolation (default: the measured median)")
     p.add_argument("--gpt2-compute-ms", type=float, default=100.0,
                    help="GPT-2 small compute per step (default: 16 x 1024 tokens on an A100 at 40%% MFU = 6 x 124M x 16384 / 125 TFLOP/s)")
     args = p.parse_args()
@@ -86,9 +90,13 @@ def main():
     compute.setdefault("6L/6H/384 (10.7M)", 0.5)
 
     # Beyond this machine: the software's per-step cost stays, the wire's latency is a datacenter's.
+    if args.alpha_ms is not None:
+        alpha = args.alpha_ms / 1e3
+    if args.cpu_s_per_gb is not None:
+        cpu_s_per_byte = args.cpu_s_per_gb / 1e9
     step_alpha = alpha + args.latency_us * 1e-6
     per_channel = args.chunk_bytes / (args.chunk_bytes * cpu_s_per_byte + args.message_us * 1e-6)
-    print(f"Extrapolation: alpha {step_alpha * 1e3:.2f} ms per ring step (fitted + {args.latency_us:.0f} us wire), eta {eta:.2f}, "
+    print(f"Extrapolation: alpha {step_alpha * 1e3:.2f} ms per ring step ({'given' if args.alpha_ms is not None else 'fitted'} + {args.latency_us:.0f} us wire), eta {eta:.2f}, "
           f"{args.channels} channel(s) of at most {per_channel * 8 / 1e9:.1f} Gbit/s each ({args.chunk_bytes >> 10} KiB chunks, "
           f"{cpu_s_per_byte * 1e9:.2f} CPU s/GB, {args.message_us:.0f} us per message), hidden fraction {hidden:.2f}; "
           f"compute per step: " + ", ".join(f"{m.split(' (')[0]} {c * 1e3:.0f} ms" for m, c in compute.items()) + "\n")

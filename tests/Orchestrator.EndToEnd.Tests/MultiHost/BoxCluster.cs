@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Orchestrator.Cli.Commands;
 using Orchestrator.Cluster.Grains.Abstractions;
-using Orchestrator.EndToEnd.Tests.FaultTolerance;
 using Orchestrator.EndToEnd.Tests.TestSupport;
+using Orchestrator.TestSupport;
 
 namespace Orchestrator.EndToEnd.Tests.MultiHost;
 
@@ -16,14 +16,14 @@ namespace Orchestrator.EndToEnd.Tests.MultiHost;
 internal sealed class BoxCluster : IDisposable
 {
     public const int GatewayPort = 30000, ControlPort = 5050;
-    private readonly List<ClusterProcess> _processes = [];
+    private readonly List<ChildProcess> _processes = [];
 
     private BoxCluster(ClusterInABox box, string directory, TimeSpan livenessTimeout)
     {
         Box = box;
         Directory = System.IO.Directory.CreateDirectory(directory).FullName;
         CoordinatorAddress = box.Address("coord");
-        Coordinator = ClusterProcess.Start("coordinator",
+        Coordinator = StartInBox("coordinator", "coord",
             ["coordinator", "--advertise", CoordinatorAddress, "--state-dir", Path.Combine(Directory, "coordinator-state"),
              "--gateway-port", $"{GatewayPort}", "--control-port", $"{ControlPort}"],
             new Dictionary<string, string>
@@ -31,8 +31,7 @@ internal sealed class BoxCluster : IDisposable
                 ["Orchestrator__Jobs__WorkerLivenessTimeout"] = livenessTimeout.ToString("c"),
                 ["Orchestrator__Jobs__MonitorInterval"] = TimeSpan.FromMilliseconds(250).ToString("c"),
                 ["Orchestrator__Jobs__ReplacementTimeout"] = TimeSpan.FromMinutes(2).ToString("c"),
-            },
-            box.Launcher("coord"));
+            });
         _processes.Add(Coordinator);
     }
 
@@ -62,13 +61,17 @@ internal sealed class BoxCluster : IDisposable
         }
     }
 
+    // The box's exec replaces itself with ip netns exec, which replaces itself with dotnet: the pid is the CLI's.
+    private ChildProcess StartInBox(string name, string host, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null) =>
+        ChildProcess.Start(name, ClusterInABox.Script, [.. Box.Launcher(host).Skip(1), "dotnet", RepositoryPaths.CliDll, .. arguments],
+            environment, AppContext.BaseDirectory);
+
     private void StartWorker(string host)
     {
         _processes.RemoveAll(p => p.Name == host && p.HasExited);
-        _processes.Add(ClusterProcess.Start(host,
+        _processes.Add(StartInBox(host, host,
             ["worker", "--coordinator", $"{CoordinatorAddress}:{GatewayPort}", "--worker-id", host, "--threads", "1",
-             "--advertise-host", Box.Address(host)],
-            launcher: Box.Launcher(host)));
+             "--advertise-host", Box.Address(host)]));
     }
 
     /// <summary>
@@ -101,9 +104,9 @@ internal sealed class BoxCluster : IDisposable
 
     public string ControlAddress => $"{CoordinatorAddress}:{ControlPort}";
 
-    public ClusterProcess Coordinator { get; }
+    public ChildProcess Coordinator { get; }
 
-    public ClusterProcess Worker(string host) => _processes.Single(p => p.Name == host);
+    public ChildProcess Worker(string host) => _processes.Single(p => p.Name == host);
 
     /// <summary>Writes <paramref name="job"/> and submits it with the CLI run inside <paramref name="fromHost"/>, retrying while the coordinator starts.</summary>
     public async Task SubmitAsync(object job, string fromHost)

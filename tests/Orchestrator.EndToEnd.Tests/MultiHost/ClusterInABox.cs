@@ -1,4 +1,5 @@
 using Orchestrator.EndToEnd.Tests.TestSupport;
+using Orchestrator.TestSupport;
 
 namespace Orchestrator.EndToEnd.Tests.MultiHost;
 

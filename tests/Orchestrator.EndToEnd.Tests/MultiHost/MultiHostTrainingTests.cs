@@ -1,5 +1,6 @@
 using Orchestrator.Cluster.Grains.Abstractions;
 using Orchestrator.EndToEnd.Tests.TestSupport;
+using Orchestrator.TestSupport;
 using Xunit.Abstractions;
 
 namespace Orchestrator.EndToEnd.Tests.MultiHost;

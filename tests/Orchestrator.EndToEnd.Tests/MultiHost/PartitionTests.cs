@@ -1,6 +1,7 @@
 using Orchestrator.Cluster.Grains.Abstractions;
 using Orchestrator.EndToEnd.Tests.FaultTolerance;
 using Orchestrator.EndToEnd.Tests.TestSupport;
+using Orchestrator.TestSupport;
 using Xunit.Abstractions;
 
 namespace Orchestrator.EndToEnd.Tests.MultiHost;
