@@ -2,8 +2,13 @@ using System.Globalization;
 
 namespace AllReduceBench;
 
-/// <summary>What to measure; the same flags reach every worker so all ranks run the same schedule.</summary>
-internal sealed record BenchSettings(int[] WorldSizes, int[] SizesMiB, int ChunkBytes, bool Bf16, double Seconds)
+/// <summary>
+/// What to measure; the same flags reach every worker so all ranks run the same schedule. <see cref="Box"/> names a
+/// scripts/cluster-in-a-box.sh box (run by <see cref="BoxScript"/>): rank r then runs inside host h(r+1) and binds
+/// that host's address, so the ring crosses the box's rate-limited links instead of loopback.
+/// </summary>
+internal sealed record BenchSettings(int[] WorldSizes, int[] SizesMiB, int ChunkBytes, bool Bf16, double Seconds,
+    string? Box = null, string? BoxScript = null)
 {
     public static BenchSettings Parse(string[] args)
     {
@@ -18,6 +23,8 @@ internal sealed record BenchSettings(int[] WorldSizes, int[] SizesMiB, int Chunk
                 "--chunk-bytes" => settings with { ChunkBytes = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--bf16" => settings with { Bf16 = true },
                 "--seconds" => settings with { Seconds = double.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--box" => settings with { Box = Next() },
+                "--box-script" => settings with { BoxScript = Next() },
                 _ => settings,
             };
         }
@@ -29,7 +36,9 @@ internal sealed record BenchSettings(int[] WorldSizes, int[] SizesMiB, int Chunk
     [
         "--world", string.Join(',', WorldSizes), "--sizes-mib", string.Join(',', SizesMiB),
         "--chunk-bytes", ChunkBytes.ToString(CultureInfo.InvariantCulture),
-        "--seconds", Seconds.ToString(CultureInfo.InvariantCulture), .. Bf16 ? new[] { "--bf16" } : [],
+        "--seconds", Seconds.ToString(CultureInfo.InvariantCulture),
+        .. Box is null ? Array.Empty<string>() : ["--box", Box, "--box-script", BoxScript!],
+        .. Bf16 ? new[] { "--bf16" } : [],
     ];
 
     private static int[] Ints(string list) => list.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();

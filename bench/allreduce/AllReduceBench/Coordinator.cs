@@ -19,14 +19,23 @@ internal static class Coordinator
         var settings = BenchSettings.Parse(args);
         var iperf = ReadIperf(Option(args, "--iperf-json"));
         var markdownPath = Option(args, "--markdown");
-        var codec = CodecCost.Measure(settings.ChunkBytes);
+        var jsonPath = Option(args, "--json");
+        // Across a box's rate-limited links the link is the peer to compare with, not the codec or a loopback stream.
+        var codec = settings.Box is null ? CodecCost.Measure(settings.ChunkBytes) : "";
         Console.Error.WriteLine(codec);
-        var ceiling = await RunCeilingAsync(settings);
+        Ceiling? ceiling = settings.Box is null ? await RunCeilingAsync(settings) : null;
         var rows = new List<Row>();
         foreach (var world in settings.WorldSizes)
             rows.AddRange(await RunRingAsync(world, settings));
 
         var table = codec + Environment.NewLine + Format(rows, iperf, ceiling, settings);
+        if (jsonPath is not null)
+            await File.WriteAllTextAsync(jsonPath, JsonSerializer.Serialize(rows.Select(r => new
+            {
+                hosts = r.World, size_mib = r.Bytes >> 20, iterations = r.Iterations, seconds = r.Seconds,
+                algbw_gbps = r.Bytes * 8 / r.Seconds / 1e9, busbw_gbps = r.Bytes * 8 / r.Seconds / 1e9 * 2 * (r.World - 1) / r.World,
+                cpu_s_per_gb = r.CpuSeconds / (r.Bytes * 2.0 * (r.World - 1) / 1e9), chunk_bytes = settings.ChunkBytes,
+            })));
         Console.WriteLine(table);
         if (markdownPath is not null)
             await File.WriteAllTextAsync(markdownPath, table);
@@ -110,14 +119,31 @@ internal static class Coordinator
         return process.TotalProcessorTime.TotalSeconds;
     }
 
-    private static Process Launch(int rank, BenchSettings settings) =>
-        Launch(["worker", rank.ToString(CultureInfo.InvariantCulture), .. settings.ToArgs()]);
-
-    private static Process Launch(string[] arguments)
+    private static Process Launch(int rank, BenchSettings settings)
     {
+        if (settings.Box is null)
+            return Launch(["worker", rank.ToString(CultureInfo.InvariantCulture), .. settings.ToArgs()]);
+        var host = $"h{rank + 1}";
+        var address = BoxAddress(settings, host);
+        return Launch(["worker", rank.ToString(CultureInfo.InvariantCulture), .. settings.ToArgs(), "--bind", address],
+            [settings.BoxScript!, "exec", "--name", settings.Box, host, "--"]);
+    }
+
+    private static string BoxAddress(BenchSettings settings, string host)
+    {
+        using var addr = Process.Start(new ProcessStartInfo(settings.BoxScript!, ["addr", "--name", settings.Box!, host]) { RedirectStandardOutput = true })
+                         ?? throw new InvalidOperationException($"Could not run {settings.BoxScript}.");
+        var address = addr.StandardOutput.ReadToEnd().Trim();
+        addr.WaitForExit();
+        return addr.ExitCode == 0 ? address : throw new InvalidOperationException($"{settings.BoxScript} addr {host} failed (is box '{settings.Box}' up with enough hosts?).");
+    }
+
+    private static Process Launch(string[] arguments, string[]? prefix = null)
+    {
+        var executable = Environment.ProcessPath ?? throw new InvalidOperationException("Cannot tell which executable to launch workers with.");
         var start = new ProcessStartInfo
         {
-            FileName = Environment.ProcessPath ?? throw new InvalidOperationException("Cannot tell which executable to launch workers with."),
+            FileName = prefix is null ? executable : prefix[0],
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             UseShellExecute = false,
@@ -125,7 +151,11 @@ internal static class Coordinator
         // Several workers share two cores: idle thread-pool threads spinning for work steal the CPU the transfer
         // needs (measured 25-50% slower rings with the default spin).
         start.Environment["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0";
-        if (Path.GetFileNameWithoutExtension(start.FileName) == "dotnet")
+        foreach (var arg in prefix?[1..] ?? [])
+            start.ArgumentList.Add(arg);
+        if (prefix is not null)
+            start.ArgumentList.Add(executable);
+        if (Path.GetFileNameWithoutExtension(executable) == "dotnet")
             start.ArgumentList.Add(typeof(Coordinator).Assembly.Location);
         foreach (var arg in arguments)
             start.ArgumentList.Add(arg);
@@ -164,16 +194,17 @@ internal static class Coordinator
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 
-    private static string Format(List<Row> rows, Iperf? iperf, Ceiling ceiling, BenchSettings settings)
+    private static string Format(List<Row> rows, Iperf? iperf, Ceiling? ceiling, BenchSettings settings)
     {
         string Ratio(double gbPerSecond) => iperf is { } i ? (gbPerSecond * 8 / i.Gbps).ToString("F2", CultureInfo.InvariantCulture) : "n/a";
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture,
-            $"iperf3 loopback, one TCP stream: {(iperf is { } g ? $"{g.Gbps:F2} Gbit/s ({g.Gbps / 8:F2} GB/s), {g.CpuSecondsPerGb:F2} CPU s/GB" : "not measured")}; " +
+            $"iperf3 {(settings.Box is null ? "loopback" : "between two hosts of the box")}, one TCP stream: {(iperf is { } g ? $"{g.Gbps:F2} Gbit/s ({g.Gbps / 8:F2} GB/s), {g.CpuSecondsPerGb:F2} CPU s/GB" : "not measured")}; " +
             $"chunk {settings.ChunkBytes >> 10} KiB; payload {(settings.Bf16 ? "bf16" : "float32")}");
-        text.AppendLine(CultureInfo.InvariantCulture,
-            $"bare gRPC stream ceiling (one server stream, two processes, {settings.ChunkBytes >> 10} KiB messages): " +
-            $"{ceiling.GbPerSecond:F3} GB/s = {Ratio(ceiling.GbPerSecond)} of iperf3, {ceiling.CpuSecondsPerGb:F2} CPU s/GB");
+        if (ceiling is not null)
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"bare gRPC stream ceiling (one server stream, two processes, {settings.ChunkBytes >> 10} KiB messages): " +
+                $"{ceiling.GbPerSecond:F3} GB/s = {Ratio(ceiling.GbPerSecond)} of iperf3, {ceiling.CpuSecondsPerGb:F2} CPU s/GB");
         text.AppendLine();
         text.AppendLine("| workers | size | iterations | time per all-reduce | algbw | busbw | busbw / iperf3 | busbw / bare stream | CPU s per GB carried |");
         text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -185,7 +216,7 @@ internal static class Coordinator
             var cpuPerGb = row.CpuSeconds / (row.Bytes * 2.0 * (row.World - 1) / 1e9);
             text.AppendLine(CultureInfo.InvariantCulture,
                 $"| {row.World} | {row.Bytes >> 20} MiB | {row.Iterations} | {row.Seconds * 1e3:F1} ms | {algbw:F3} GB/s | {busbw:F3} GB/s | " +
-                $"{Ratio(busbw)} | {busbw / ceiling.GbPerSecond:F2} | {cpuPerGb:F2} |");
+                $"{Ratio(busbw)} | {(ceiling is null ? "n/a" : (busbw / ceiling.GbPerSecond).ToString("F2", CultureInfo.InvariantCulture))} | {cpuPerGb:F2} |");
         }
 
         return text.ToString();

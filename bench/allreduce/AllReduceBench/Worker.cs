@@ -16,7 +16,9 @@ internal static class Worker
     {
         var rank = int.Parse(args[0], CultureInfo.InvariantCulture);
         var settings = BenchSettings.Parse(args[1..]);
-        await using var server = await CollectiveServer.StartAsync(0, configure: o =>
+        // In a box, bind the host's own address: the ring then crosses the box's links.
+        var bind = Array.IndexOf(args, "--bind") is var at and >= 0 ? System.Net.IPAddress.Parse(args[at + 1]) : null;
+        await using var server = await CollectiveServer.StartAsync(0, bind, configure: o =>
         {
             o.ChunkBytes = settings.ChunkBytes;
             o.CompressBf16 = settings.Bf16;

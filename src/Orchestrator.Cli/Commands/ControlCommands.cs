@@ -37,12 +37,18 @@ internal static class StatusCommand
         var coordinator = ControlOptions.Coordinator();
         var clusterToken = ClusterTokenOption.Create();
         var tls = MutualTlsFlags.Create();
-        var command = new Command("status", "Show jobs and workers") { job, coordinator, clusterToken };
+        var json = new Option<bool>("--json") { Description = "Print each job's full status as one JSON line (for scripts) instead of the table" };
+        var command = new Command("status", "Show jobs and workers") { job, coordinator, clusterToken, json };
         tls.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             using var control = ControlClient.Connect(parse.GetValue(coordinator)!, ClusterTokenOption.Resolve(parse, clusterToken), tls.Resolve(parse));
             var jobs = parse.GetValue(job) is { } id ? [await control.GetJobAsync(id, cancellationToken)] : await control.ListJobsAsync(cancellationToken);
+            if (parse.GetValue(json))
+            {
+                foreach (var s in jobs) Console.WriteLine(JobStatusJson.Serialize(s));
+                return 0;
+            }
             Console.WriteLine($"{"JOB",-28} {"STATE",-11} {"WORKERS",7} {"STEP",8} {"LOSS",8} {"TOKENS/S",10}  CHECKPOINT");
             foreach (var s in jobs)
             {

@@ -258,7 +258,8 @@ internal sealed partial class TrainingJobGrain
             {
                 var silent = $"{(now - seen).TotalSeconds:F0} s";
                 await HandleMemberFailureAsync(
-                    $"worker '{member.WorkerId}' (rank {member.Rank}) not heard from for {silent} (liveness timeout {timeout.TotalSeconds:F0} s)", member.WorkerId, null);
+                    $"worker '{member.WorkerId}' (rank {member.Rank}) not heard from for {silent} (liveness timeout {timeout.TotalSeconds:F0} s; " +
+                    $"its host: {HostOf(member.GrpcEndpoint)})", member.WorkerId, null);
                 return;
             }
         }
@@ -270,4 +271,8 @@ internal sealed partial class TrainingJobGrain
                 $"workers {waiting} did not confirm ready within {Policy.ReadyTimeout.TotalSeconds:F0} s", null, null);
         }
     }
+
+    // The address a member advertised, so a failure names the machine to look at, not only the worker id.
+    private static string HostOf(string endpoint) =>
+        Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) ? uri.Host : endpoint;
 }
