@@ -30,6 +30,7 @@ stop_competitors() {
   competitors=()
 }
 trap stop_competitors EXIT
+trap "exit 143" TERM INT
 
 start_competitors() { # CONDITION
   local n=0 duty=1.0 i
