@@ -53,8 +53,8 @@ public sealed class MetricsFileTests : IDisposable
         {
             var wait = r.GetProperty("allreduce_wait_s").GetDouble();
             var communication = r.GetProperty("communication_s").GetDouble();
-            Assert.InRange(wait, 0.018, 5);
-            Assert.InRange(communication, wait, 5);
+            Assert.InRange(wait, 0.018, 60); // the upper bounds only catch nonsense: a loaded machine makes steps slow
+            Assert.InRange(communication, wait, 60);
             Assert.InRange(r.GetProperty("hidden_fraction").GetDouble(), 0, 0.5);
         });
     }
