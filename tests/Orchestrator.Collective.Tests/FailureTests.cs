@@ -6,7 +6,8 @@ namespace Orchestrator.Collective.Tests;
 public sealed class FailureTests
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(3);
-    private static readonly TimeSpan Slack = TimeSpan.FromSeconds(4);
+    // Liveness only: how late a timeout may fire on a loaded machine before the test calls it hung.
+    private static readonly TimeSpan Slack = TimeSpan.FromSeconds(60);
 
     private static void Configure(CollectiveOptions options)
     {
@@ -14,12 +15,18 @@ public sealed class FailureTests
         options.OperationTimeout = Deadline;
     }
 
-    [Fact]
-    public async Task A_stopped_peer_fails_its_neighbours_within_the_deadline_naming_it()
+    // A deadline no stopped peer needs: its neighbours must learn of it from the broken connection, not by waiting.
+    private static void ConfigureLongDeadline(CollectiveOptions options)
     {
-        await using var ring = await Ring.StartAsync(3, Configure);
+        RingPool.Configure(options);
+        options.OperationTimeout = TimeSpan.FromMinutes(5);
+    }
+
+    [Fact]
+    public async Task A_stopped_peer_fails_its_neighbours_without_waiting_for_the_deadline_naming_it()
+    {
+        await using var ring = await Ring.StartAsync(3, ConfigureLongDeadline);
         var stopped = ring.Servers[1].Endpoint;
-        var clock = Stopwatch.StartNew();
         var survivors = new[] { 0, 2 }.Select(rank => ring.Groups[rank].AllReduceAsync(new float[100_000], ReduceOp.Sum, CancellationToken.None)).ToArray();
 
         await Task.Delay(200);
@@ -27,13 +34,13 @@ public sealed class FailureTests
 
         foreach (var survivor in survivors)
         {
-            var failure = await Assert.ThrowsAsync<PeerFailedException>(() => survivor);
+            // Exactly PeerFailedException (a timeout would be CollectiveTimeoutException), and long before the 5 minutes.
+            var failure = await Assert.ThrowsAsync<PeerFailedException>(() => survivor.WaitAsync(TimeSpan.FromMinutes(2)));
             Assert.Equal(1, failure.PeerRank);
             Assert.Equal(stopped, failure.PeerEndpoint);
             Assert.Contains($"rank 1 at {stopped}", failure.Message);
         }
 
-        Assert.True(clock.Elapsed < Deadline, $"failures took {clock.Elapsed}, longer than the {Deadline} deadline");
         // The group is out of step for good: the next call fails at once with the same cause.
         await Assert.ThrowsAsync<PeerFailedException>(() => ring.Groups[0].SumAsync([1.0], CancellationToken.None));
     }

@@ -9,7 +9,9 @@ namespace Orchestrator.Cluster.Tests.Hosting;
 /// <summary>A coordinator restarted on the same state directory (the default file store) carries on where it stopped.</summary>
 public sealed class DurableStateTests : IDisposable
 {
-    private static readonly TimeSpan Liveness = TimeSpan.FromSeconds(2);
+    // Well above the heartbeats' 200 ms: a loaded machine can delay a heartbeat by seconds, and this test must not
+    // mistake that for a dead worker.
+    private static readonly TimeSpan Liveness = TimeSpan.FromSeconds(5);
     private readonly string stateDir = Path.Combine(Path.GetTempPath(), $"orchestrator-state-{Guid.NewGuid():N}");
 
     [Fact]

