@@ -14,12 +14,17 @@ public sealed class ChildProcess : IDisposable
 
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _lines = new();
+    private readonly ConcurrentQueue<string> _stdout = new();
 
     private ChildProcess(string name, ProcessStartInfo info)
     {
         Name = name;
         _process = new Process { StartInfo = info };
-        _process.OutputDataReceived += (_, e) => Keep(e.Data);
+        _process.OutputDataReceived += (_, e) =>
+        {
+            Keep(e.Data);
+            Keep(e.Data, _stdout);
+        };
         _process.ErrorDataReceived += (_, e) => Keep(e.Data);
         _process.Start();
         _process.BeginOutputReadLine();
@@ -36,6 +41,10 @@ public sealed class ChildProcess : IDisposable
 
     /// <summary>Everything the process printed so far (stdout and stderr interleaved).</summary>
     public string Log => string.Join('\n', _lines);
+
+    /// <summary>What the process printed on standard output alone (its results; logs belong on standard error).</summary>
+    public string StandardOutput => string.Join('\n', _stdout);
+
 
     public string Describe() => $"--- {Name} (pid {_process.Id}{(HasExited ? $", exited {_process.ExitCode}" : "")})\n{Log}";
 
@@ -72,6 +81,9 @@ public sealed class ChildProcess : IDisposable
     /// <summary>SIGSTOP: the process stays alive with its sockets open but answers nothing, like a hung machine.</summary>
     public void Freeze() => Signal("STOP");
 
+    /// <summary>SIGTERM: what docker stop, pod deletion and systemd send to ask for a clean exit.</summary>
+    public void Terminate() => Signal("TERM");
+
     /// <summary>SIGCONT after <see cref="Freeze"/>.</summary>
     public void Thaw() => Signal("CONT");
 
@@ -85,11 +97,13 @@ public sealed class ChildProcess : IDisposable
         if (kill.ExitCode != 0) throw new InvalidOperationException($"kill -{signal} {Pid} exited {kill.ExitCode}");
     }
 
-    private void Keep(string? line)
+    private void Keep(string? line) => Keep(line, _lines);
+
+    private static void Keep(string? line, ConcurrentQueue<string> lines)
     {
         if (line is null) return;
-        _lines.Enqueue(line);
-        while (_lines.Count > KeptLines) _lines.TryDequeue(out _);
+        lines.Enqueue(line);
+        while (lines.Count > KeptLines) lines.TryDequeue(out _);
     }
 
     public void Dispose()
