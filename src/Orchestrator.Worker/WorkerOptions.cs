@@ -50,7 +50,8 @@ public sealed record WorkerOptions
 
     /// <summary>
     /// How long the worker rides out a coordinator that does not answer (restart, network cut) before it exits with an
-    /// error. Training and the ring go on meanwhile; reports are retried until delivered.
+    /// error, and how long it waits for the coordinator at start. Training and the ring go on meanwhile; reports are
+    /// retried until delivered.
     /// </summary>
     public TimeSpan CoordinatorLossTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
