@@ -5,8 +5,8 @@ namespace Orchestrator.Cli;
 /// <summary>One look for every command's logs: single-line, timestamped, on standard error (stdout stays for results).</summary>
 internal static class ConsoleLogging
 {
-    /// <summary>The categories of the libraries under us (Orleans, ASP.NET Core, gRPC): kept at Warning unless <c>--verbose</c>.</summary>
-    public static readonly IReadOnlyList<string> LibraryCategories = ["Orleans", "Microsoft", "Grpc"];
+    /// <summary>The categories of the libraries under us (Orleans, ASP.NET Core, gRPC, Polly inside Orleans): kept at Warning unless <c>--verbose</c>.</summary>
+    public static readonly IReadOnlyList<string> LibraryCategories = ["Orleans", "Microsoft", "Grpc", "Polly"];
 
     public static ILoggerFactory Create(LogLevel minimum = LogLevel.Information, bool verbose = false) => LoggerFactory.Create(builder =>
     {
