@@ -1,5 +1,6 @@
 using Orchestrator.Data;
 using Orchestrator.Training.Checkpoints;
+using Orchestrator.Inference;
 
 namespace Orchestrator.Cli;
 

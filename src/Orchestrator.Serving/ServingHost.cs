@@ -12,6 +12,7 @@ using Orchestrator.Telemetry;
 using Orchestrator.Training;
 using Orchestrator.Training.Checkpoints;
 using TorchSharp;
+using Orchestrator.Inference;
 
 namespace Orchestrator.Serving;
 

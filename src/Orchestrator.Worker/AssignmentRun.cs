@@ -78,7 +78,7 @@ internal sealed class AssignmentRun(
             if (assignment.Rank == 0)
             {
                 if (result.CheckpointDirectory is { } directory)
-                    await link.CallAsync("record the final checkpoint", () => job.ReportCheckpointAsync(options.WorkerId, CheckpointRecordFor(directory, result)), cancellationToken);
+                    await link.CallAsync("record the final checkpoint", () => job.ReportCheckpointAsync(options.WorkerId, CheckpointRecordFor(directory, result.Steps, result.FinalEvaluation?.Loss)), cancellationToken);
                 await link.CallAsync("report completion", () => job.ReportCompletedAsync(options.WorkerId, final), cancellationToken);
             }
             else
@@ -128,13 +128,7 @@ internal sealed class AssignmentRun(
     private void RecordCheckpoint(ITrainingJobGrain job, CheckpointWritten written)
     {
         _checkpointMetrics?.Invoke(written);
-        var record = new CheckpointRecord
-        {
-            Step = written.Step,
-            Path = written.Directory,
-            Sha256 = CheckpointManifest.Sha256Of(Path.Combine(written.Directory, CheckpointManifest.FileName)),
-            ValLoss = written.ValLoss,
-        };
+        var record = CheckpointRecordFor(written.Directory, written.Step, written.ValLoss);
         _ = link.CallAsync($"record checkpoint step {record.Step}", () => job.ReportCheckpointAsync(options.WorkerId, record), _abandon.Token).ContinueWith(
             t => WorkerLog.ReportFailed(_logger, t.Exception!.GetBaseException().Message),
             CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
@@ -158,12 +152,13 @@ internal sealed class AssignmentRun(
         ? ModelFlops.PerTokenTransformer(trainer.Model.ParameterCount(), config.Model.NLayer, config.Model.NEmbd, config.Model.BlockSize)
         : ModelFlops.PerTokenRecurrent(trainer.Model.ParameterCount());
 
-    private static CheckpointRecord CheckpointRecordFor(string directory, TrainingResult result) => new()
+    /// <summary>The catalog's record of a complete checkpoint: where it is, its step, and the manifest's hash that identifies it.</summary>
+    private static CheckpointRecord CheckpointRecordFor(string directory, long step, double? valLoss) => new()
     {
-        Step = result.Steps,
+        Step = step,
         Path = directory,
         Sha256 = CheckpointManifest.Sha256Of(Path.Combine(directory, CheckpointManifest.FileName)),
-        ValLoss = result.FinalEvaluation?.Loss,
+        ValLoss = valLoss,
     };
 
     private static RunConfig ParseConfig(string json)

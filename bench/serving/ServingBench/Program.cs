@@ -21,6 +21,7 @@ var invariant = CultureInfo.InvariantCulture;
 // 1. One token at context C: full recomputation vs KV cache.
 var device = TorchDevices.Parse(settings.Device);
 using (var trained = TrainedModel.Load(checkpoint, device))
+using Orchestrator.Inference;
 {
     var block = trained.Model.MaxDecodingLength ?? 1024;
     var prompt = BenchCheckpoint.Prompt(trained.Tokenizer, corpus, block);

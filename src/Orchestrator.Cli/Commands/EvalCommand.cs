@@ -3,6 +3,7 @@ using Orchestrator.Data;
 using Orchestrator.Training;
 using Orchestrator.Training.Checkpoints;
 using Orchestrator.Training.Evaluation;
+using Orchestrator.Inference;
 
 namespace Orchestrator.Cli.Commands;
 

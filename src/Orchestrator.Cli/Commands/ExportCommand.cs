@@ -2,7 +2,8 @@ using System.CommandLine;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Orchestrator.Training.Checkpoints;
-using Orchestrator.Training.Export;
+using Orchestrator.Inference.Export;
+using Orchestrator.Inference;
 
 namespace Orchestrator.Cli.Commands;
 

@@ -2,7 +2,8 @@ using System.CommandLine;
 using System.Text;
 using Orchestrator.Training;
 using Orchestrator.Training.Checkpoints;
-using Orchestrator.Training.Generation;
+using Orchestrator.Inference.Generation;
+using Orchestrator.Inference;
 
 namespace Orchestrator.Cli.Commands;
 

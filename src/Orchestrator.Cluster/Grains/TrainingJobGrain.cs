@@ -32,7 +32,8 @@ internal sealed partial class TrainingJobGrain(
 
     private TimeProvider Clock => clock;
 
-    private ILogger Logger => logger;
+    /// <summary>The grain's logger, for both parts of this partial class (a primary-constructor parameter is visible in this file only).</summary>
+    private ILogger Logger { get; } = logger;
 
     private string JobId => this.GetPrimaryKeyString();
 
@@ -75,7 +76,7 @@ internal sealed partial class TrainingJobGrain(
         Job.History.Add(new JobTransition { From = null, To = JobState.Pending, AtUtc = now, Reason = "submitted" });
         await SaveAsync();
         await grains.GetJobRegistry().AddAsync(JobId);
-        JobLog.Submitted(logger, JobId, spec.WorldSize, spec.EffectiveMinWorkers, spec.EffectiveMaxWorkers);
+        JobLog.Submitted(Logger, JobId, spec.WorldSize, spec.EffectiveMinWorkers, spec.EffectiveMaxWorkers);
 
         await TryFormAsync();
         StartMonitor();
@@ -103,7 +104,7 @@ internal sealed partial class TrainingJobGrain(
         var member = FindMember(workerId);
         if (Job.State != JobState.Forming || attempt != CurrentAttempt || member is null)
         {
-            JobLog.StaleReady(logger, JobId, workerId, attempt, Job.State, CurrentAttempt);
+            JobLog.StaleReady(Logger, JobId, workerId, attempt, Job.State, CurrentAttempt);
             return Job.State;
         }
 
@@ -225,7 +226,7 @@ internal sealed partial class TrainingJobGrain(
         Job.State = to;
         Job.History.Add(transition);
         await SaveAsync();
-        JobLog.Moved(logger, JobId, transition.From, to, reason);
+        JobLog.Moved(Logger, JobId, transition.From, to, reason);
         if (JobStateMachine.IsTerminal(to))
         {
             monitor?.Dispose();

@@ -1,7 +1,7 @@
 using System.Text;
 using Orchestrator.Data.Tokenizers;
 using Orchestrator.Serving.Engine;
-using Orchestrator.Training.Generation;
+using Orchestrator.Inference.Generation;
 
 namespace Orchestrator.Serving.Completions;
 

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Orchestrator.Training.Generation;
+using Orchestrator.Inference.Generation;
 using TorchSharp;
 
 namespace Orchestrator.Serving.Engine;

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 using Orchestrator.Data.Tokenizers;
 using Orchestrator.Models;
 using Orchestrator.Serving.Telemetry;
-using Orchestrator.Training.Generation;
+using Orchestrator.Inference.Generation;
 using TorchSharp;
 using static TorchSharp.torch;
 

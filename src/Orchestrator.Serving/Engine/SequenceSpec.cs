@@ -1,4 +1,4 @@
-using Orchestrator.Training.Generation;
+using Orchestrator.Inference.Generation;
 
 namespace Orchestrator.Serving.Engine;
 

@@ -13,7 +13,7 @@ namespace Orchestrator.Serving.Grpc;
 /// gRPC <c>Generate</c>: the same validation, queue and decoding loop as <c>POST /v1/completions</c>, so the same request
 /// and seed give the same text on both protocols. Refusals map to INVALID_ARGUMENT, RESOURCE_EXHAUSTED and UNAVAILABLE.
 /// </summary>
-internal sealed class InferenceService(CompletionService completions, ServingMetrics metrics, ILogger<InferenceService> logger) : Inference.InferenceBase
+internal sealed class InferenceService(CompletionService completions, ServingMetrics metrics, ILogger<InferenceService> logger) : Protos.Inference.InferenceBase
 {
     public override async Task Generate(GenerateRequest request, IServerStreamWriter<GenerateResponse> responseStream, ServerCallContext context)
     {

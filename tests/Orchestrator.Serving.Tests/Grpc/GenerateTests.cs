@@ -12,7 +12,7 @@ public sealed class GenerateTests(ServerFixture server)
     private static async Task<(Dictionary<int, string> Texts, Dictionary<int, string> Finish, List<GenerateResponse> Messages)> GenerateAsync(ServingHost host, GenerateRequest request)
     {
         using var channel = GrpcChannel.ForAddress(host.GrpcUrl);
-        using var call = new Inference.InferenceClient(channel).Generate(request);
+        using var call = new Protos.Inference.InferenceClient(channel).Generate(request);
         var texts = new Dictionary<int, StringBuilder>();
         var finish = new Dictionary<int, string>();
         var messages = new List<GenerateResponse>();

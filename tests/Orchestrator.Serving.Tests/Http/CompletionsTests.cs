@@ -2,8 +2,9 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Orchestrator.Serving.Tests.TestSupport;
 using Orchestrator.Training.Checkpoints;
-using Orchestrator.Training.Generation;
+using Orchestrator.Inference.Generation;
 using static TorchSharp.torch;
+using Orchestrator.Inference;
 
 namespace Orchestrator.Serving.Tests.Http;
 

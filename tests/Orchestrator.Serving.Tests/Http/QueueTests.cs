@@ -54,7 +54,7 @@ public sealed class QueueTests : IAsyncLifetime
         Assert.Contains("queue holds at most 1", error["message"]!.GetValue<string>());
 
         using var channel = GrpcChannel.ForAddress(host.GrpcUrl);
-        var client = new Inference.InferenceClient(channel);
+        var client = new Protos.Inference.InferenceClient(channel);
         var grpcError = await Assert.ThrowsAsync<RpcException>(async () =>
         {
             using var call = client.Generate(new GenerateRequest { Prompt = "MARCIUS:", MaxTokens = 5 });

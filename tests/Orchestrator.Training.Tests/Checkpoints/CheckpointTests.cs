@@ -5,6 +5,7 @@ using Orchestrator.Training.Optimization;
 using Orchestrator.Training.Tests.TestSupport;
 using TorchSharp;
 using static TorchSharp.torch;
+using Orchestrator.Inference;
 
 namespace Orchestrator.Training.Tests.Checkpoints;
 

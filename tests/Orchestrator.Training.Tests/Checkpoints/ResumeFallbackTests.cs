@@ -3,6 +3,7 @@ using Orchestrator.Data;
 using Orchestrator.Training.Checkpoints;
 using Orchestrator.Training.Distributed;
 using Orchestrator.Training.Tests.TestSupport;
+using Orchestrator.Inference;
 
 namespace Orchestrator.Training.Tests.Checkpoints;
 

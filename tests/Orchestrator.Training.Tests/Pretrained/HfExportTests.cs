@@ -4,10 +4,11 @@ using Orchestrator.Models;
 using Orchestrator.Models.Lora;
 using Orchestrator.Training.Checkpoints;
 using Orchestrator.Training.Distributed;
-using Orchestrator.Training.Export;
+using Orchestrator.Inference.Export;
 using Orchestrator.Training.Pretrained;
 using Orchestrator.Training.Tests.TestSupport;
 using static TorchSharp.torch;
+using Orchestrator.Inference;
 
 namespace Orchestrator.Training.Tests.Pretrained;
 

@@ -3,6 +3,7 @@ using Orchestrator.Training.Pretrained;
 using Orchestrator.Training.Tests.TestSupport;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
+using Orchestrator.Inference;
 
 namespace Orchestrator.Training.Tests.Pretrained;
 

@@ -7,6 +7,7 @@ using Orchestrator.Training.Pretrained;
 using Orchestrator.Training.Tests.TestSupport;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
+using Orchestrator.Inference;
 
 namespace Orchestrator.Training.Tests.Pretrained;
 

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Orchestrator.Training.Generation;
+namespace Orchestrator.Inference.Generation;
 
 /// <summary>
 /// Picks the next token from a row of logits: greedy, or temperature-scaled sampling restricted by top-k and then

@@ -1,10 +1,10 @@
 using Orchestrator.Models;
-using Orchestrator.Training.Generation;
+using Orchestrator.Inference.Generation;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Orchestrator.Training.Tests.Generation;
+namespace Orchestrator.Inference.Tests.Generation;
 
 public sealed class TextGeneratorTests
 {

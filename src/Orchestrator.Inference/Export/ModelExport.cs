@@ -6,8 +6,9 @@ using Orchestrator.Models.Lora;
 using Orchestrator.Training.Checkpoints;
 using static TorchSharp.torch;
 using Orchestrator.Common.Storage;
+using Orchestrator.Training;
 
-namespace Orchestrator.Training.Export;
+namespace Orchestrator.Inference.Export;
 
 /// <summary>
 /// <c>orchestrator export</c>: a checkpoint's model as a self-contained directory for other tools. <c>hf</c> is

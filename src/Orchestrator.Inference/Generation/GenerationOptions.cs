@@ -1,4 +1,4 @@
-namespace Orchestrator.Training.Generation;
+namespace Orchestrator.Inference.Generation;
 
 /// <summary>
 /// How to turn a model's next-token distribution into text. The same record serves the CLI, the HTTP/gRPC server and

@@ -2,7 +2,7 @@ using Orchestrator.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Orchestrator.Training.Generation;
+namespace Orchestrator.Inference.Generation;
 
 /// <summary>
 /// Streams token ids from a <see cref="LanguageModel"/> one at a time, feeding each new token through the model's

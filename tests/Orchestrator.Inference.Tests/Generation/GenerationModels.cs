@@ -2,7 +2,7 @@ using Orchestrator.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Orchestrator.Training.Tests.Generation;
+namespace Orchestrator.Inference.Tests.Generation;
 
 /// <summary>
 /// Tiny models with weights drawn from a private generator, so generation tests are deterministic without touching

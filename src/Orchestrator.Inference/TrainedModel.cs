@@ -3,8 +3,10 @@ using Orchestrator.Models;
 using Orchestrator.Training.Pretrained;
 using TorchSharp;
 using static TorchSharp.torch;
+using Orchestrator.Training;
+using Orchestrator.Training.Checkpoints;
 
-namespace Orchestrator.Training.Checkpoints;
+namespace Orchestrator.Inference;
 
 /// <summary>
 /// A trained model ready for evaluation, generation or serving: the network rebuilt from the checkpoint's
@@ -34,7 +36,7 @@ public sealed class TrainedModel : IDisposable
     public Device Device { get; }
 
     /// <summary>
-    /// Loads from any path <see cref="Checkpoints.Checkpoint.Load"/> accepts (a run directory means its latest checkpoint)
+    /// Loads from any path <see cref="Orchestrator.Training.Checkpoints.Checkpoint.Load"/> accepts (a run directory means its latest checkpoint)
     /// or from a Hugging Face GPT-2 directory (config.json and model.safetensors).
     /// </summary>
     public static TrainedModel Load(string path, Device? device = null)

@@ -8,8 +8,9 @@ using Orchestrator.Training.Checkpoints;
 using Orchestrator.Training.Pretrained;
 using static TorchSharp.torch;
 using Orchestrator.Common.Storage;
+using Orchestrator.Training;
 
-namespace Orchestrator.Training.Export;
+namespace Orchestrator.Inference.Export;
 
 /// <summary>
 /// Writes a trained GPT as a Hugging Face GPT-2 directory that transformers' <c>GPT2LMHeadModel.from_pretrained</c>

@@ -4,8 +4,9 @@ using Microsoft.Extensions.Logging;
 using Orchestrator.Data.Tokenizers;
 using Orchestrator.Training.Checkpoints;
 using Orchestrator.Common.Storage;
+using Orchestrator.Training;
 
-namespace Orchestrator.Training.Export;
+namespace Orchestrator.Inference.Export;
 
 /// <summary>
 /// The tokenizer of an exported GPT in Hugging Face's files. GPT-2's vocabulary becomes <c>vocab.json</c> and

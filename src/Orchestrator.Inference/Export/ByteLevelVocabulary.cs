@@ -1,7 +1,9 @@
 using System.Text;
 using Orchestrator.Data.Tokenizers;
+using Orchestrator.Training;
+using Orchestrator.Training.Checkpoints;
 
-namespace Orchestrator.Training.Export;
+namespace Orchestrator.Inference.Export;
 
 /// <summary>
 /// A byte-level BPE vocabulary (ours or GPT-2's) in the form Hugging Face tokenizers use: every token as a string of

@@ -1,7 +1,7 @@
-using Orchestrator.Training.Generation;
+using Orchestrator.Inference.Generation;
 using static TorchSharp.torch;
 
-namespace Orchestrator.Training.Tests.Generation;
+namespace Orchestrator.Inference.Tests.Generation;
 
 public sealed class TokenSamplerTests
 {
