@@ -45,6 +45,19 @@ public sealed record RunConfig
 
     public void Save(string path) => File.WriteAllText(path, ToJson());
 
+    /// <summary>
+    /// This configuration with vocab_size taken from the prepared data when it is left at 0. A job spec may leave it
+    /// out: the data directory is the workers' path, so only a process that opened the data knows its vocabulary.
+    /// </summary>
+    public RunConfig WithVocabularyOf(int dataVocabSize) =>
+        Model.VocabSize > 0 ? this : this with { Model = Model with { VocabSize = dataVocabSize } };
+
+    /// <summary>
+    /// <see cref="Validate"/> for a configuration whose data has not been opened yet (a submitted job): vocab_size may
+    /// be 0, meaning "the data's" (<see cref="WithVocabularyOf"/>); everything else is checked now.
+    /// </summary>
+    public void ValidateBeforeData() => WithVocabularyOf(1).Validate();
+
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
 
     /// <summary>

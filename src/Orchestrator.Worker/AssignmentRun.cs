@@ -58,6 +58,7 @@ internal sealed class AssignmentRun(
             if (options.Threads > 0) config = config with { Training = config.Training with { Threads = options.Threads } };
             if (options.Device != "cpu") config = config with { Training = config.Training with { Device = options.Device } };
             using var data = PreparedDataset.Open(assignment.DataDir);
+            config = config.WithVocabularyOf(data.Meta.VocabSize);
             var membership = new RingMembership($"{assignment.JobId}/{assignment.Attempt}", assignment.Rank,
                 assignment.PeerEndpoints.Select(e => new Uri(e)).ToArray()); // the trainer picks the wire format per call (gradient_compression)
             await using var group = await collective.Node.JoinAsync(membership, cancellationToken);

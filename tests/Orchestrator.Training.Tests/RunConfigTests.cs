@@ -66,6 +66,27 @@ public sealed class RunConfigTests : IDisposable
         Assert.Contains(path, error.Message);
     }
 
+    [Fact]
+    public void A_job_config_without_vocab_size_is_checked_before_the_data_and_takes_the_vocabulary_of_the_data_it_opens()
+    {
+        var submitted = TestConfigs.Tiny(0);
+
+        submitted.ValidateBeforeData();
+        Assert.Throws<InvalidModelConfigException>(submitted.Validate);
+        Assert.Equal(65, submitted.WithVocabularyOf(65).Model.VocabSize);
+        Assert.Equal(100, TestConfigs.Tiny(100).WithVocabularyOf(65).Model.VocabSize);
+    }
+
+    [Fact]
+    public void Checking_before_the_data_still_refuses_every_other_bad_field()
+    {
+        var config = TestConfigs.Tiny(0) with { Model = TestConfigs.Tiny(0).Model with { NHead = 3 } };
+
+        var error = Assert.Throws<InvalidModelConfigException>(config.ValidateBeforeData);
+
+        Assert.Contains("n_head", error.Message);
+    }
+
     private string WriteJson(string json)
     {
         var path = _temp.Sub($"{Guid.NewGuid():N}.json");

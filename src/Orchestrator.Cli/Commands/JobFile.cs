@@ -44,11 +44,14 @@ internal sealed record JobFile
         }
     }
 
-    public JobSpec ToSpec(int vocabSize)
+    /// <summary>
+    /// The spec to submit. vocab_size may be left out: the data path is the workers' path, so the workers take it from
+    /// the data they open (<see cref="RunConfig.WithVocabularyOf"/>), and submitting needs no access to the data.
+    /// </summary>
+    public JobSpec ToSpec()
     {
         var config = Config ?? throw new ArgumentException("the job file has no \"config\": add {\"model\": {...}, \"training\": {...}}");
-        config = config with { Model = config.Model with { VocabSize = config.Model.VocabSize > 0 ? config.Model.VocabSize : vocabSize } };
-        config.Validate();
+        config.ValidateBeforeData();
         return new JobSpec
         {
             JobId = JobId.Length > 0 ? JobId : $"job-{DateTime.UtcNow:yyyyMMdd-HHmmss}",

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Orchestrator.Data;
 
 namespace Orchestrator.Cli.Commands;
 
@@ -15,9 +14,8 @@ internal static class SubmitCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var job = JobFile.Load(parse.GetValue(file)!);
-            var vocabSize = Directory.Exists(job.Data) ? DatasetMeta.Load(job.Data).VocabSize : 0;
             using var client = control.Connect(parse);
-            var status = await client.SubmitAsync(job.ToSpec(vocabSize), cancellationToken);
+            var status = await client.SubmitAsync(job.ToSpec(), cancellationToken);
             Console.WriteLine($"submitted {status.Spec.JobId}: {status.State}");
             return 0;
         });
