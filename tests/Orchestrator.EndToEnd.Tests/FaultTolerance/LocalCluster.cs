@@ -19,9 +19,15 @@ internal sealed class LocalCluster : IDisposable
     private readonly List<ChildProcess> _workers = [];
     private readonly List<ChildProcess> _retired = [];
     private readonly Dictionary<string, string> _coordinatorEnvironment;
+    private readonly string[] _coordinatorFlags;
 
-    public LocalCluster(string directory, TimeSpan livenessTimeout)
+    /// <summary>A cluster in <paramref name="directory"/>; every coordinator it starts also gets <paramref name="coordinatorFlags"/> (e.g. <c>--verbose</c>).</summary>
+    /// <param name="directory">Where state, jobs and logs go.</param>
+    /// <param name="livenessTimeout">How long a silent worker counts as alive.</param>
+    /// <param name="coordinatorFlags">Extra coordinator flags.</param>
+    public LocalCluster(string directory, TimeSpan livenessTimeout, params string[] coordinatorFlags)
     {
+        _coordinatorFlags = coordinatorFlags;
         Directory = System.IO.Directory.CreateDirectory(directory).FullName;
         var ports = FreePorts(4);
         (_silo, _gateway, _control, _health) = (ports[0], ports[1], ports[2], ports[3]);
@@ -130,7 +136,7 @@ internal sealed class LocalCluster : IDisposable
     public string Describe() => string.Join('\n', new[] { Coordinator }.Concat(_retired).Concat(_workers).Select(p => p.Describe()));
 
     private ChildProcess StartCoordinator() => ChildProcess.Cli("coordinator",
-        ["coordinator", "--state-dir", Path.Combine(Directory, "coordinator-state"), "--silo-port", $"{_silo}", "--gateway-port", $"{_gateway}", "--control-port", $"{_control}", "--health-port", $"{_health}"],
+        ["coordinator", "--state-dir", Path.Combine(Directory, "coordinator-state"), "--silo-port", $"{_silo}", "--gateway-port", $"{_gateway}", "--control-port", $"{_control}", "--health-port", $"{_health}", .. _coordinatorFlags],
         _coordinatorEnvironment);
 
     /// <summary>
