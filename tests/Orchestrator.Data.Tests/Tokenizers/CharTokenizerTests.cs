@@ -54,7 +54,7 @@ public sealed class CharTokenizerTests
         Assert.Contains("U+00E9", error.Message);
         Assert.Contains("character 1", error.Message);
         Assert.Contains("byte offset 1", error.Message);
-        Assert.Contains("allow_unknown", error.Message);
+        Assert.Contains("prepare --allow-unknown", error.Message);
     }
 
     [Fact]
