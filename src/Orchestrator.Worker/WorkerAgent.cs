@@ -35,10 +35,7 @@ public sealed class WorkerAgent(WorkerOptions options, ILoggerFactory loggers)
         var metrics = metricsServer?.Training;
         var endpoint = new UriBuilder(collective.Endpoint) { Host = options.AdvertisedHost }.Uri;
         await using var coordinator = await CoordinatorConnection.ConnectAsync(
-            // A coordinator that is not up yet (started together, or slow on a loaded node) is waited for as long as a lost
-            // one would be: a worker that gives up after 30 s on a busy machine is a restart loop, not a clear error.
-            new CoordinatorConnectionOptions { Gateways = options.Coordinator, Tls = options.Tls, ConnectTimeout = options.CoordinatorLossTimeout },
-            cancellationToken);
+            new CoordinatorConnectionOptions { Gateways = options.Coordinator, Tls = options.Tls }, cancellationToken);
         var link = new CoordinatorLink(coordinator, options, _logger, TimeProvider.System);
         var me = coordinator.Worker(options.WorkerId);
         var info = new WorkerInfo

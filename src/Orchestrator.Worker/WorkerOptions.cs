@@ -50,8 +50,7 @@ public sealed record WorkerOptions
 
     /// <summary>
     /// How long the worker rides out a coordinator that does not answer (restart, network cut) before it exits with an
-    /// error, and how long it waits for the coordinator at start. Training and the ring go on meanwhile; reports are
-    /// retried until delivered.
+    /// error. Training and the ring go on meanwhile; reports are retried until delivered.
     /// </summary>
     public TimeSpan CoordinatorLossTimeout { get; init; } = TimeSpan.FromMinutes(5);
 

@@ -20,7 +20,7 @@ internal static class WorkerCommand
         var exitAfterJob = new Option<bool>("--exit-after-job") { Description = "Exit when the first job this worker joins ends" };
         var lossTimeout = new Option<double>("--coordinator-loss-timeout")
         {
-            Description = "Seconds to keep training and retrying while the coordinator does not answer (also the wait for it at start), before exiting with an error",
+            Description = "Seconds to keep training and retrying while the coordinator does not answer, before exiting with an error",
             DefaultValueFactory = _ => defaults.CoordinatorLossTimeout.TotalSeconds,
         }.Between(0, 1e7, minimumExcluded: true);
         var clusterToken = ClusterTokenOption.Create();
