@@ -49,6 +49,31 @@ internal sealed class AssignmentRun(
 
     public void Abandon() => _abandon.Cancel();
 
+    /// <summary>
+    /// Checks this worker's own inputs for the assignment (the job's config and the dataset under its data path) before it confirms ready, so every member of a formation that cannot run the job says so while
+    /// forming, not only the first to start. Null when they are fine, else the problem; checked once per assignment.
+    /// </summary>
+    public string? InputFault() => (_inputFault ??= new Lazy<string?>(() =>
+    {
+        try
+        {
+            ParseConfig(assignment.ConfigJson);
+            using var data = PreparedDataset.Open(assignment.DataDir);
+            return null;
+        }
+        catch (Exception e) when (IsOwnInputFault(e))
+        {
+            WorkerLog.AssignmentFailed(_logger, e, assignment.JobId, assignment.Rank, e.Message);
+            return $"{options.WorkerId} (rank {assignment.Rank}): {e.Message}";
+        }
+    })).Value;
+
+    private Lazy<string?>? _inputFault;
+
+    /// <summary>Faults in this worker's own inputs (dataset, checkpoint, vocabulary, config): the job goes on without it.</summary>
+    private static bool IsOwnInputFault(Exception e) =>
+        e is InvalidDatasetException or CheckpointMismatchException or InvalidRunConfigException or PretrainedModelException;
+
     private async Task RunAsync(CancellationToken cancellationToken)
     {
         var job = link.Connection.Job(assignment.JobId);
@@ -102,8 +127,7 @@ internal sealed class AssignmentRun(
         catch (Exception e)
         {
             WorkerLog.AssignmentFailed(_logger, e, assignment.JobId, assignment.Rank, e.Message);
-            // This worker's own inputs (dataset, checkpoint, vocabulary) are wrong: the job goes on without it.
-            var atFault = e is InvalidDatasetException or CheckpointMismatchException or InvalidRunConfigException or PretrainedModelException;
+            var atFault = IsOwnInputFault(e);
             await link.CallAsync("report the failure",
                 () => job.ReportFailureAsync(options.WorkerId, assignment.Attempt, $"{options.WorkerId} (rank {assignment.Rank}): {e.Message}", atFault), cancellationToken);
         }

@@ -66,7 +66,10 @@ public sealed class WorkerAgent(WorkerOptions options, ILoggerFactory loggers)
                         }
                         // Confirmed again on every Prepare heartbeat: the job ignores repeats, and a confirmation lost
                         // to a coordinator restart is made good.
-                        if (directive.Kind == WorkerDirectiveKind.Prepare)
+                        if (directive.Kind == WorkerDirectiveKind.Prepare && current.InputFault() is { } fault)
+                            await link.CallAsync("report that this worker cannot run the job",
+                                () => coordinator.Job(assignment.JobId).ReportFailureAsync(options.WorkerId, assignment.Attempt, fault, workerAtFault: true), cancellationToken);
+                        else if (directive.Kind == WorkerDirectiveKind.Prepare)
                             await link.CallAsync("confirm ready", () => coordinator.Job(assignment.JobId).ConfirmReadyAsync(options.WorkerId, assignment.Attempt), cancellationToken);
                         if (directive.Kind == WorkerDirectiveKind.Run && current.Completion.IsCompleted && !current.Started)
                             current.Start(cancellationToken);

@@ -114,7 +114,12 @@ internal sealed partial class TrainingJobGrain(
             await SaveAsync();
         }
 
-        if (Job.Members.All(m => m.Ready))
+        // A member that found a fault in its own inputs answered too: re-form without it now that everyone has.
+        if (Job.Members.Find(m => !m.Ready) is { } faulty && Job.Members.TrueForAll(m => m.Ready || Job.ExcludedWorkers.Contains(m.WorkerId)))
+        {
+            await HandleMemberFailureAsync(Job.FailureReason ?? $"worker '{faulty.WorkerId}' (rank {faulty.Rank}) cannot run this job", faulty.WorkerId, null, usesRestart: false);
+        }
+        else if (Job.Members.All(m => m.Ready))
         {
             await MoveToAsync(JobState.Running, $"all {Job.Members.Count} members ready");
             await Task.WhenAll(Job.Members.Select(m => grains.GetWorker(m.WorkerId).StartAsync(JobId, CurrentAttempt)));
@@ -202,6 +207,15 @@ internal sealed partial class TrainingJobGrain(
 
         if (Job.State is not (JobState.Forming or JobState.Running) || FindMember(workerId) is not { } member)
         {
+            return Job.State;
+        }
+
+        // While forming every member checks its own inputs before confirming: wait for all their answers, so members
+        // that share the fault are all left out at once instead of being released before they could say so.
+        if (workerAtFault && Job.State == JobState.Forming && Job.Members.Exists(m => !m.Ready && !Job.ExcludedWorkers.Contains(m.WorkerId)))
+        {
+            Job.FailureReason = $"worker '{workerId}' (rank {member.Rank}) cannot run this job: {reason}";
+            await SaveAsync();
             return Job.State;
         }
 

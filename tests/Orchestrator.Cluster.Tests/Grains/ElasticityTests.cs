@@ -116,6 +116,44 @@ public sealed class ElasticityTests(ClusterFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task While_forming_a_member_that_cannot_run_the_job_waits_for_the_others_then_the_job_reforms_without_it()
+    {
+        var (a, b, c) = (await Worker("a", 8711), await Worker("b", 8712), await Worker("c", 8713));
+        var spec = Spec(worldSize: 3) with { MinWorkers = 2, MaxRestarts = 0 };
+        var job = Grains.GetJob(spec.JobId);
+        scenario.Track(job);
+        Assert.Equal(JobState.Forming, (await job.SubmitAsync(spec)).State);
+
+        // c answers first; a and b have not checked their inputs yet, so nobody is released before they can answer.
+        Assert.Equal(JobState.Forming, await job.ReportFailureAsync(c.Id, 0, "dataset directory '/data/tiny' does not exist", workerAtFault: true));
+        Assert.Equal(JobState.Forming, await job.ConfirmReadyAsync(a.Id, attempt: 0));
+        Assert.Equal(0, (await job.GetStatusAsync()).Attempt);
+        await job.ConfirmReadyAsync(b.Id, attempt: 0);
+
+        var reformed = await Eventually.MatchesAsync(job.GetStatusAsync, s => s.State == JobState.Forming && s.Attempt == 1, TimeSpan.FromSeconds(10), "job to re-form without c");
+        Assert.Equal([a.Id, b.Id], reformed.Members.Select(m => m.WorkerId));
+        Assert.Contains(reformed.History, t => t.To == JobState.Recovering && t.Reason.Contains("'/data/tiny' does not exist"));
+    }
+
+    [Fact]
+    public async Task While_forming_every_member_that_cannot_run_the_job_is_named_and_the_job_fails_without_waiting_for_replacements()
+    {
+        var (a, b) = (await Worker("a", 8721), await Worker("b", 8722));
+        var spec = Spec(worldSize: 2) with { MaxRestarts = 1 };
+        var job = Grains.GetJob(spec.JobId);
+        scenario.Track(job);
+        await job.SubmitAsync(spec);
+
+        Assert.Equal(JobState.Forming, await job.ReportFailureAsync(b.Id, 0, "dataset directory '/data/tiny' does not exist", workerAtFault: true));
+        await job.ReportFailureAsync(a.Id, 0, "dataset directory '/data/tiny' does not exist", workerAtFault: true);
+
+        var failed = await Eventually.MatchesAsync(job.GetStatusAsync, s => s.IsTerminal, TimeSpan.FromSeconds(10), "job to fail");
+        Assert.Equal(JobState.Failed, failed.State);
+        Assert.StartsWith($"no worker can run this job: '{b.Id}', '{a.Id}' each reported a fault", failed.FailureReason);
+        Assert.Contains("'/data/tiny' does not exist", failed.FailureReason);
+    }
+
+    [Fact]
     public async Task Recovering_job_reforms_when_a_replacement_registers_within_the_timeout()
     {
         var (a, b) = (await Worker("a", 8201), await Worker("b", 8202));

@@ -22,6 +22,9 @@ public sealed class JobScenario(IGrainFactory grains, string prefixLetter) : IAs
         return worker;
     }
 
+    /// <summary>Cancels <paramref name="job"/> on dispose if it is still live (for a test that submits it itself).</summary>
+    public void Track(ITrainingJobGrain job) => jobs.Add(job);
+
     public static JobSpec Spec(int worldSize) => new()
     {
         JobId = $"job-{Guid.NewGuid():N}"[..16],

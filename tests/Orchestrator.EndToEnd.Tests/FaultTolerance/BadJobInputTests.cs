@@ -30,6 +30,9 @@ public sealed class BadJobInputTests : IDisposable
         Assert.Equal(JobState.Failed, failed.State);
         Assert.Contains(missing, failed.FailureReason);
         Assert.Contains("no worker can run this job", failed.FailureReason);
+        // Each member checks its inputs while forming, so both are left out at once, whichever answered first.
+        Assert.Contains("'w0'", failed.FailureReason);
+        Assert.Contains("'w1'", failed.FailureReason);
         Assert.True(failed.UpdatedUtc - failed.SubmittedUtc < LocalCluster.ReplacementTimeout, "failed only after the replacement timeout");
         Assert.Contains("cannot run this job and is left out", cluster.Coordinator.Log);
         Assert.False(cluster.Coordinator.HasExited, cluster.Describe());
