@@ -35,6 +35,7 @@ public sealed class Trainer : IDisposable
     private readonly IGradientSynchronizer _peers;
     private readonly ILogger _logger;
     private readonly IProgress<TrainingProgress>? _progress;
+    private readonly IProgress<CheckpointWritten>? _checkpoints;
     private readonly bool _resume;
     private readonly Device _device;
     private readonly AdamW _optimizer;
@@ -49,16 +50,23 @@ public sealed class Trainer : IDisposable
     private Task<TrainingResult>? _run;
     private int _started, _disposed;
 
+    /// <summary>
+    /// Builds the model and optimizer for one rank. <paramref name="progress"/> gets the step and evaluation reports (every
+    /// <c>log_interval</c> steps and after each evaluation); <paramref name="checkpoints"/> gets each complete checkpoint
+    /// (rank 0 only), from the background writer once it is published.
+    /// </summary>
     public Trainer(RunConfig config, PreparedDataset data, string runDirectory, IGradientSynchronizer synchronizer, ILogger logger,
-        IProgress<TrainingProgress>? progress = null, bool resume = false)
+        IProgress<TrainingProgress>? progress = null, bool resume = false, IProgress<CheckpointWritten>? checkpoints = null)
     {
         config.Validate();
         if (data.Meta.VocabSize > config.Model.VocabSize)
             throw new InvalidRunConfigException(
                 $"model vocab_size {config.Model.VocabSize} is smaller than the vocabulary of '{data.Directory}' ({data.Meta.VocabSize} ids): set vocab_size to at least {data.Meta.VocabSize}");
         config = WithCheckedBase(config, data);
-        (_config, _options, _data, _runDirectory, _peers, _logger, _progress, _resume) =
-            (config, config.Training, data, runDirectory, synchronizer, logger, SerializedProgress.Wrap(progress), resume);
+        var reporting = new Lock();
+        (_config, _options, _data, _runDirectory, _peers, _logger, _progress, _checkpoints, _resume) =
+            (config, config.Training, data, runDirectory, synchronizer, logger, SerializedProgress.Wrap(progress, reporting),
+             SerializedProgress.Wrap(checkpoints, reporting), resume);
         _device = TorchDevices.Parse(_options.Device);
         _schedule = new LearningRateSchedule(_options);
         _store = CheckpointStore.ForRun(runDirectory);
@@ -287,15 +295,7 @@ public sealed class Trainer : IDisposable
             written =>
             {
                 TrainingLog.CheckpointWritten(_logger, written.Step, written.Directory, isBest ? " (best so far)" : "");
-                _progress?.Report(new TrainingProgress
-                {
-                    Step = state.Step,
-                    MaxSteps = _options.MaxSteps,
-                    Loss = state.LastTrainLoss ?? double.NaN,
-                    TokensSeen = state.TokensSeen,
-                    SkippedSteps = state.SkippedSteps,
-                    Checkpoint = written,
-                });
+                _checkpoints?.Report(written);
             },
             cancellationToken);
     }

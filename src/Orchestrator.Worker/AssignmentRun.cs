@@ -90,8 +90,9 @@ internal sealed class AssignmentRun(
             var who = new TrainingIdentity(assignment.JobId, assignment.Rank, options.WorkerId);
             IGradientSynchronizer synchronizer = new CollectiveGradientSynchronizer(group);
             if (metrics is not null) synchronizer = new MeasuredGradientSynchronizer(synchronizer, metrics, who);
-            using var trainer = new Trainer(config, data, assignment.RunDir, synchronizer,
-                loggers.CreateLogger<Trainer>(), new SynchronousProgress(p => Report(job, p)), assignment.Resume)
+            using var trainer = new Trainer(config, data, assignment.RunDir, synchronizer, loggers.CreateLogger<Trainer>(),
+                new SynchronousProgress<TrainingProgress>(p => Report(job, p)), assignment.Resume,
+                new SynchronousProgress<CheckpointWritten>(written => RecordCheckpoint(job, written)))
             {
                 JobRestarts = assignment.Restarts,
             };
@@ -135,11 +136,6 @@ internal sealed class AssignmentRun(
 
     private void Report(ITrainingJobGrain job, TrainingProgress progress)
     {
-        if (progress.Checkpoint is { } written)
-        {
-            RecordCheckpoint(job, written);
-            return;
-        }
         Interlocked.Exchange(ref _step, progress.Step);
         _progressMetrics?.Record(progress);
         // The trainer reports the job's (global-batch) rate; the coordinator adds up its members' own shares.
@@ -197,11 +193,5 @@ internal sealed class AssignmentRun(
         {
             throw new InvalidRunConfigException($"the job's configuration is not valid JSON ({e.Message}): fix the job spec's config");
         }
-    }
-
-    /// <summary>Runs the callback on the reporting thread (unlike <see cref="Progress{T}"/>, which posts to the thread pool).</summary>
-    private sealed class SynchronousProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => report(value);
     }
 }

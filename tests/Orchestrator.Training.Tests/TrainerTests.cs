@@ -31,10 +31,10 @@ public sealed class TrainerTests : IDisposable
 
     private async Task<(TrainingResult Result, Dictionary<string, float[]> Parameters)> Train(
         RunConfig config, string run, bool resume = false, IGradientSynchronizer? peers = null, ILogger? logger = null,
-        IProgress<TrainingProgress>? progress = null, PreparedDataset? data = null)
+        IProgress<TrainingProgress>? progress = null, PreparedDataset? data = null, IProgress<CheckpointWritten>? checkpoints = null)
     {
         using var trainer = new Trainer(config, data ?? _data, _temp.Sub(run), peers ?? SingleProcessSynchronizer.Instance,
-            logger ?? new ListLogger(), progress, resume);
+            logger ?? new ListLogger(), progress, resume, checkpoints);
         var result = await trainer.RunAsync(CancellationToken.None);
         return (result, ParameterSnapshot.Of(trainer.Model));
     }
@@ -145,7 +145,9 @@ public sealed class TrainerTests : IDisposable
     public async Task Progress_metrics_and_checkpoints_follow_their_intervals()
     {
         var reports = new List<TrainingProgress>();
-        var (result, _) = await Train(Config(), "observed", progress: new SynchronousProgress(reports.Add));
+        var announced = new List<CheckpointWritten>();
+        var (result, _) = await Train(Config(), "observed", progress: new SynchronousProgress<TrainingProgress>(reports.Add),
+            checkpoints: new SynchronousProgress<CheckpointWritten>(announced.Add));
 
         var lines = File.ReadAllLines(Path.Combine(_temp.Sub("observed"), MetricsFile.FileName)).Select(l => JsonDocument.Parse(l).RootElement).ToArray();
         var train = lines.Where(l => l.GetProperty("kind").GetString() == "train").ToArray();
@@ -154,8 +156,7 @@ public sealed class TrainerTests : IDisposable
         Assert.Equal([10L, 20], eval.Select(l => l.GetProperty("step").GetInt64()));
         Assert.All(train, l => Assert.True(l.GetProperty("tokens_per_sec").GetDouble() > 0));
         Assert.All(eval, l => Assert.True(l.GetProperty("bits_per_byte").GetDouble() > 0));
-        var checkpoints = reports.Where(r => r.Checkpoint is not null).Select(r => r.Checkpoint!).ToArray();
-        reports.RemoveAll(r => r.Checkpoint is not null);
+        var checkpoints = announced.ToArray();
         Assert.Equal(6, reports.Count);
         Assert.Equal(2, reports.Count(r => r.Evaluation is not null));
         Assert.All(reports, r => Assert.True(r.TokensPerSecond > 0, $"report at step {r.Step} says {r.TokensPerSecond} tokens/s"));
@@ -183,9 +184,9 @@ public sealed class TrainerTests : IDisposable
         // Progress is reported on the training thread, where the dispose-scope statistics are kept.
         var live = new List<long>();
         var config = Config() with { Training = Config().Training with { MaxSteps = 12, LogInterval = 1, EvalInterval = 4, CheckpointInterval = 4 } };
-        await Train(config, "flat", progress: new SynchronousProgress(p =>
+        await Train(config, "flat", progress: new SynchronousProgress<TrainingProgress>(p =>
         {
-            if (p.Evaluation is null && p.Checkpoint is null) live.Add(DisposeScopeManager.Statistics.TensorStatistics.ThreadTotalLiveCount);
+            if (p.Evaluation is null) live.Add(DisposeScopeManager.Statistics.TensorStatistics.ThreadTotalLiveCount);
         }));
         Assert.Equal(12, live.Count);
         Assert.True(live.Skip(1).Distinct().Count() == 1, $"live tensors after each step: {string.Join(", ", live)}");
@@ -199,9 +200,9 @@ public sealed class TrainerTests : IDisposable
         var seen = new List<(long Live, string? Thread)>();
         var config = Config() with { Training = Config().Training with { MaxSteps = 2, LrDecaySteps = 20, LogInterval = 1, EvalInterval = 0 } };
         using var trainer = new Trainer(config, _data, _temp.Sub("one-thread"), SingleProcessSynchronizer.Instance, new ListLogger(),
-            new SynchronousProgress(p =>
+            new SynchronousProgress<TrainingProgress>(p =>
             {
-                if (p.Evaluation is null && p.Checkpoint is null) seen.Add((DisposeScopeManager.Statistics.TensorStatistics.ThreadTotalLiveCount, Thread.CurrentThread.Name));
+                if (p.Evaluation is null) seen.Add((DisposeScopeManager.Statistics.TensorStatistics.ThreadTotalLiveCount, Thread.CurrentThread.Name));
             }));
         var parameterTensors = trainer.Model.parameters().Count();
         await trainer.RunAsync(CancellationToken.None);
@@ -217,7 +218,7 @@ public sealed class TrainerTests : IDisposable
         using var cancel = new CancellationTokenSource();
         var config = Config() with { Training = Config().Training with { LogInterval = 1 } };
         using var trainer = new Trainer(config, _data, _temp.Sub("cancelled"), SingleProcessSynchronizer.Instance, new ListLogger(),
-            new SynchronousProgress(p => { if (p.Step == 3) cancel.Cancel(); }));
+            new SynchronousProgress<TrainingProgress>(p => { if (p.Step == 3) cancel.Cancel(); }));
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => trainer.RunAsync(cancel.Token));
 
@@ -239,11 +240,6 @@ public sealed class TrainerTests : IDisposable
         _temp.Dispose();
     }
 
-    /// <summary>Reports synchronously on the reporting thread (Progress&lt;T&gt; would post to the thread pool).</summary>
-    private sealed class SynchronousProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => report(value);
-    }
 
     /// <summary>
     /// Rank 0 of two whose peer computes exactly the same gradients (so averaging changes nothing) but, at one step,

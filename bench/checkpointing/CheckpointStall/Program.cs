@@ -90,7 +90,7 @@ async Task<(TrainingResult Result, List<CheckpointWritten> Written)> Run(RunConf
 {
     var written = new List<CheckpointWritten>();
     using var trainer = new Trainer(runConfig, data, Path.Combine(outDir, name), SingleProcessSynchronizer.Instance, NullLogger.Instance,
-        new Collect(p => { if (p.Checkpoint is { } w) lock (written) written.Add(w); }));
+        checkpoints: new SynchronousProgress<CheckpointWritten>(w => { lock (written) written.Add(w); }));
     var result = await trainer.RunAsync(CancellationToken.None);
     return (result, written);
 }
@@ -99,9 +99,4 @@ static double Median(IEnumerable<double> values)
 {
     var sorted = values.Order().ToArray();
     return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
-}
-
-sealed class Collect(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-{
-    public void Report(TrainingProgress value) => report(value);
 }

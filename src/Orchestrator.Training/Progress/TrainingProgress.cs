@@ -5,7 +5,8 @@ namespace Orchestrator.Training.Progress;
 
 /// <summary>
 /// A snapshot of a running job, reported every <c>log_interval</c> steps and after each evaluation; the worker
-/// forwards it to the coordinator, the CLI prints it. <see cref="Loss"/> is averaged over all workers.
+/// forwards it to the coordinator, the CLI prints it. <see cref="Loss"/> is averaged over all workers. Checkpoints are
+/// reported on a channel of their own (<see cref="CheckpointWritten"/>), when the background writer has published them.
 /// </summary>
 public sealed record TrainingProgress
 {
@@ -40,7 +41,4 @@ public sealed record TrainingProgress
 
     /// <summary>Set on the report that follows an evaluation of the validation split.</summary>
     [JsonPropertyName("eval")] public EvaluationResult? Evaluation { get; init; }
-
-    /// <summary>Set on the report (rank 0 only) that follows a completed checkpoint; the other fields repeat the last report.</summary>
-    [JsonPropertyName("checkpoint")] public CheckpointWritten? Checkpoint { get; init; }
 }

@@ -35,12 +35,12 @@ public sealed class BackgroundCheckpointTests : IDisposable
         var announced = new List<CheckpointWritten>();
         Trainer? trainer = null;
         // The step report comes before the checkpoint of the same step, on the training thread, between two steps.
-        var progress = new SynchronousProgress(p =>
+        var progress = new SynchronousProgress<TrainingProgress>(p =>
         {
-            if (p.Checkpoint is { } written) announced.Add(written);
-            else if (p.Step == 10 && p.Evaluation is null) afterStepTen = ParameterSnapshot.Of(trainer!.Model);
+            if (p.Step == 10 && p.Evaluation is null) afterStepTen = ParameterSnapshot.Of(trainer!.Model);
         });
-        using (trainer = new Trainer(Config(20), _data, Run, SingleProcessSynchronizer.Instance, new ListLogger(), progress))
+        var checkpoints = new SynchronousProgress<CheckpointWritten>(announced.Add);
+        using (trainer = new Trainer(Config(20), _data, Run, SingleProcessSynchronizer.Instance, new ListLogger(), progress, checkpoints: checkpoints))
         {
             await trainer.RunAsync(CancellationToken.None);
             using var saved = TrainedModel.Load(StepDirectory(10));
@@ -92,7 +92,7 @@ public sealed class BackgroundCheckpointTests : IDisposable
         using var cancel = new CancellationTokenSource();
         var config = Config(20) with { Training = Config(20).Training with { LogInterval = 1 } };
         // Cancelled on the report right after the step-10 checkpoint was handed to the background task.
-        var progress = new SynchronousProgress(p => { if (p.Step == 11 && p.Checkpoint is null) cancel.Cancel(); });
+        var progress = new SynchronousProgress<TrainingProgress>(p => { if (p.Step == 11) cancel.Cancel(); });
         using var trainer = new Trainer(config, _data, Run, SingleProcessSynchronizer.Instance, new ListLogger(), progress);
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => trainer.RunAsync(cancel.Token));
@@ -106,11 +106,5 @@ public sealed class BackgroundCheckpointTests : IDisposable
     {
         _data.Dispose();
         _temp.Dispose();
-    }
-
-    /// <summary>Reports on the reporting thread (Progress&lt;T&gt; would post to the thread pool).</summary>
-    private sealed class SynchronousProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => report(value);
     }
 }
