@@ -7,7 +7,7 @@ conditions = ["quiet", "one-busy", "busy-per-core", "half-busy-per-core"]
 runs = {}
 for path in glob.glob(os.path.join(folder, "*-r*.json")):
     name = os.path.basename(path)[:-5]
-    m = re.match(r"(.+)-(quiet|one-busy|busy-per-core|half-busy-per-core)-r(\d+)$", name)
+    m = re.match(r"(.+?)-(quiet|one-busy|half-busy-per-core|busy-per-core)-r(\d+)$", name)
     if not m:
         continue
     with open(path) as f:

@@ -5,7 +5,8 @@
 # Linear kinds, and the same architecture from scratch. Reports val bits/byte on Brown, trainable parameters, gradient
 # bytes all-reduced per step (measured: metrics.jsonl allreduce_bytes), step time, checkpoint size, and the issue's
 # targets as ratios to full fine-tuning measured in the same run (report.py). Everything stays in bench/out/finetune/STAMP.
-# Usage: bench/finetune/run.sh      PRETRAIN_STEPS (60), STEPS (40), THREADS (2: the single-process runs use them all, each of the 2 workers half), EVAL_WINDOWS (200)
+# Usage: bench/finetune/run.sh      PRETRAIN_STEPS (60), STEPS (40), THREADS (2: the single-process runs use them all, each of the 2 workers half), EVAL_WINDOWS (200),
+#        N_LAYER (2), N_HEAD (4), N_EMBD (64), FULL_LR (3e-4), LORA_LR (2e-3)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 source "$here/../babygpt/common.sh"
@@ -27,7 +28,7 @@ brown="$bench_out/brown-gpt2"
 [ -f "$shakespeare/meta.json" ] || "${ORCH[@]}" prepare --input "$bench_root/../shared/data/tinyshakespeare.txt" --tokenizer gpt2 --out "$shakespeare" --force >&2
 [ -f "$brown/meta.json" ] || "${ORCH[@]}" prepare --dataset brown --tokenizer gpt2 --out "$brown" --force >&2
 
-arch=(--n-layer 2 --n-head 4 --n-embd 64 --block-size 32)
+arch=(--n-layer "${N_LAYER:-2}" --n-head "${N_HEAD:-4}" --n-embd "${N_EMBD:-64}" --block-size 32)
 common=(--batch-size 2 --max-steps "$steps" --eval-interval "$steps" --eval-batches 5 --checkpoint-interval 0
         --log-interval 10 --seed 1337 --threads "$(( threads > 1 ? threads / 2 : 1 ))" --workers 2 --grad-clip 1.0)
 
@@ -52,9 +53,9 @@ finetune() { # NAME FLAGS...
   done
   return 1
 }
-finetune full --init-from "$folder/pretrain" --lr 3e-4
-finetune lora --init-from "$folder/pretrain" --lora-rank 8 --lr 2e-3
-finetune lora-all --init-from "$folder/pretrain" --lora-rank 8 --lora-targets c_attn,c_proj,c_fc,mlp.c_proj --lr 2e-3
+finetune full --init-from "$folder/pretrain" --lr "${FULL_LR:-3e-4}"
+finetune lora --init-from "$folder/pretrain" --lora-rank 8 --lr "${LORA_LR:-2e-3}"
+finetune lora-all --init-from "$folder/pretrain" --lora-rank 8 --lora-targets c_attn,c_proj,c_fc,mlp.c_proj --lr "${LORA_LR:-2e-3}"
 finetune scratch "${arch[@]}" --dropout 0 --lr 1e-3 --min-lr 1e-4 --warmup-steps 4
 
 for name in pretrain full lora lora-all scratch; do

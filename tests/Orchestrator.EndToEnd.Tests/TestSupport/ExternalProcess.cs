@@ -10,7 +10,8 @@ public static class ExternalProcess
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(2);
 
-    public static async Task<ProcessResult> RunAsync(string program, IReadOnlyList<string> arguments, byte[]? stdin = null, TimeSpan? timeout = null)
+    public static async Task<ProcessResult> RunAsync(string program, IReadOnlyList<string> arguments, byte[]? stdin = null, TimeSpan? timeout = null,
+        IReadOnlyDictionary<string, string?>? environment = null)
     {
         var info = new ProcessStartInfo(program)
         {
@@ -23,6 +24,11 @@ public static class ExternalProcess
         foreach (var argument in arguments) info.ArgumentList.Add(argument);
         // The one-line error contract is under test; the CLI's debug switch would add a stack trace.
         info.Environment.Remove("ORCHESTRATOR_DEBUG");
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null) info.Environment.Remove(name);
+            else info.Environment[name] = value;
+        }
 
         var command = $"{Path.GetFileName(program)} {string.Join(' ', arguments)}";
         var limit = timeout ?? DefaultTimeout;

@@ -3,8 +3,9 @@ namespace Orchestrator.EndToEnd.Tests.TestSupport;
 /// <summary>Runs the real CLI the way a user or script does: <c>dotnet orchestrator.dll ARGS</c> in a child process.</summary>
 public static class OrchestratorCli
 {
-    public static Task<ProcessResult> RunAsync(IReadOnlyList<string> arguments, byte[]? stdin = null, TimeSpan? timeout = null) =>
-        ExternalProcess.RunAsync("dotnet", [RepositoryPaths.CliDll, .. arguments], stdin, timeout);
+    public static Task<ProcessResult> RunAsync(IReadOnlyList<string> arguments, byte[]? stdin = null, TimeSpan? timeout = null,
+        IReadOnlyDictionary<string, string?>? environment = null) =>
+        ExternalProcess.RunAsync("dotnet", [RepositoryPaths.CliDll, .. arguments], stdin, timeout, environment);
 
     public static Task<ProcessResult> RunAsync(params string[] arguments) => RunAsync((IReadOnlyList<string>)arguments);
 
