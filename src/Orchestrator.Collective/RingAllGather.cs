@@ -13,35 +13,12 @@ internal static class RingAllGather
 {
     public static async Task<double[]> SumAsync(OperationContext op, double[] values, int frameElements)
     {
-        int n = op.WorldSize, rank = op.Rank, length = values.Length;
-        var gathered = new double[n][];
-        gathered[rank] = values;
-        SendBlock(op, 0, rank, values, frameElements);
-        for (var step = 0; step < n - 1; step++)
+        SendBlock(op, 0, op.Rank, values, frameElements);
+        var gathered = await ReceiveBlocksAsync(op, values).ConfigureAwait(false);
+        var sum = new double[values.Length];
+        foreach (var block in gathered)
         {
-            var source = ((rank - step - 1) % n + n) % n;
-            var block = new double[length];
-            long start = (long)source * length, position = start, end = start + length;
-            while (position < end)
-            {
-                var (received, count) = await op.ReceiveAsync(step, position, end).ConfigureAwait(false);
-                MemoryMarshal.Cast<byte, double>(received.Payload).CopyTo(block.AsSpan((int)(position - start), count));
-                if (step < n - 2)
-                    op.Forward(step + 1, received);
-                else
-                    received.Release();
-                position += count;
-            }
-
-            gathered[source] = block;
-        }
-
-        await op.FlushAsync().ConfigureAwait(false);
-        var sum = new double[length];
-        for (var source = 0; source < n; source++)
-        {
-            var block = gathered[source];
-            for (var i = 0; i < length; i++)
+            for (var i = 0; i < sum.Length; i++)
                 sum[i] += block[i];
         }
 
@@ -51,21 +28,31 @@ internal static class RingAllGather
     /// <summary>Every rank's block of <paramref name="values"/>, indexed by rank; payloads are copied, never rounded.</summary>
     public static async Task<float[][]> GatherAsync(OperationContext op, ReadOnlyMemory<float> values, int frameElements)
     {
-        int n = op.WorldSize, rank = op.Rank, length = values.Length;
-        var gathered = new float[n][];
-        gathered[rank] = values.ToArray();
-        var start = (long)rank * length;
-        for (var offset = 0; offset < length; offset += frameElements)
-            op.Send(0, start + offset, Encoding.Float32, values.Slice(offset, Math.Min(frameElements, length - offset)));
+        var start = (long)op.Rank * values.Length;
+        for (var offset = 0; offset < values.Length; offset += frameElements)
+            op.Send(0, start + offset, Encoding.Float32, values.Slice(offset, Math.Min(frameElements, values.Length - offset)));
+        return await ReceiveBlocksAsync(op, values.ToArray()).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The receiving half of both: once this rank's own block is sent, takes the other ranks' blocks as they come round
+    /// (the one from rank − 1 first), forwarding each to the right neighbour unless it is the last to arrive, which
+    /// has already been everywhere. Returns every rank's block, indexed by rank, <paramref name="own"/> at this rank.
+    /// </summary>
+    private static async Task<T[][]> ReceiveBlocksAsync<T>(OperationContext op, T[] own) where T : struct
+    {
+        int n = op.WorldSize, rank = op.Rank, length = own.Length;
+        var gathered = new T[n][];
+        gathered[rank] = own;
         for (var step = 0; step < n - 1; step++)
         {
             var source = ((rank - step - 1) % n + n) % n;
-            var block = new float[length];
+            var block = new T[length];
             long first = (long)source * length, position = first, end = first + length;
             while (position < end)
             {
                 var (received, count) = await op.ReceiveAsync(step, position, end).ConfigureAwait(false);
-                MemoryMarshal.Cast<byte, float>(received.Payload).CopyTo(block.AsSpan((int)(position - first), count));
+                MemoryMarshal.Cast<byte, T>(received.Payload).CopyTo(block.AsSpan((int)(position - first), count));
                 if (step < n - 2)
                     op.Forward(step + 1, received);
                 else
