@@ -17,4 +17,7 @@ internal static partial class ServingLog
 
     [LoggerMessage(EventId = 5003, Level = LogLevel.Error, Message = "Generate failed: {Reason}")]
     public static partial void GenerateFailed(ILogger logger, Exception exception, string reason);
+
+    [LoggerMessage(EventId = 5004, Level = LogLevel.Error, Message = "Completion failed: {Reason}")]
+    public static partial void CompletionFailed(ILogger logger, Exception exception, string reason);
 }

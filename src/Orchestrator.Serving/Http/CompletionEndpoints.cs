@@ -72,7 +72,7 @@ internal static class CompletionEndpoints
         }
         catch (Exception e)
         {
-            loggers.CreateLogger(typeof(CompletionEndpoints)).LogError(e, "Completion failed: {Message}", e.Message);
+            ServingLog.CompletionFailed(loggers.CreateLogger(typeof(CompletionEndpoints)), e, e.Message);
             await FailAsync(context, StatusCodes.Status500InternalServerError, $"The completion failed: {Unwrap(e).Message}", OpenAiErrors.Server, null, "internal_error");
         }
         finally
