@@ -11,8 +11,8 @@ using Microsoft.Extensions.Logging;
 namespace Orchestrator.Telemetry;
 
 /// <summary>
-/// A small HTTP/1.1 host serving only <c>/metrics</c>, for processes that have no web host of their own (the
-/// worker). Its <see cref="Training"/> instruments are the ones the endpoint exports.
+/// A small HTTP/1.1 host serving only <c>/metrics</c>, for code that has no web host of its own (tests, tools; the
+/// worker serves its metrics from its own host). Its <see cref="Training"/> instruments are the ones the endpoint exports.
 /// </summary>
 public sealed class MetricsServer : IAsyncDisposable
 {

@@ -2,7 +2,6 @@ using Microsoft.Extensions.Logging;
 using Orchestrator.Cluster.Client;
 using Orchestrator.Cluster.Grains.Abstractions;
 using Orchestrator.Collective;
-using Orchestrator.Collective.Hosting;
 using Orchestrator.Telemetry;
 using Orchestrator.Data;
 using Orchestrator.Training;
@@ -22,7 +21,7 @@ namespace Orchestrator.Worker;
 /// through the <see cref="CoordinatorLink"/>, retried until delivered, so a coordinator restart loses none of them.
 /// </summary>
 internal sealed class AssignmentRun(
-    WorkerAssignment assignment, WorkerOptions options, CoordinatorLink link, CollectiveServer collective,
+    WorkerAssignment assignment, WorkerOptions options, CoordinatorLink link, CollectiveNode collective,
     TrainingMetrics? metrics, ILoggerFactory loggers)
 {
     private readonly CancellationTokenSource _abandon = new();
@@ -86,7 +85,7 @@ internal sealed class AssignmentRun(
             config = config.WithVocabularyOf(data.Meta.VocabSize);
             var membership = new RingMembership($"{assignment.JobId}/{assignment.Attempt}", assignment.Rank,
                 assignment.PeerEndpoints.Select(e => new Uri(e)).ToArray()); // the trainer picks the wire format per call (gradient_compression)
-            await using var group = await collective.Node.JoinAsync(membership, cancellationToken);
+            await using var group = await collective.JoinAsync(membership, cancellationToken);
             var who = new TrainingIdentity(assignment.JobId, assignment.Rank, options.WorkerId);
             IGradientSynchronizer synchronizer = new CollectiveGradientSynchronizer(group);
             if (metrics is not null) synchronizer = new MeasuredGradientSynchronizer(synchronizer, metrics, who);

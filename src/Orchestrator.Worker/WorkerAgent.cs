@@ -1,53 +1,52 @@
-using System.Net;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orchestrator.Cluster.Client;
 using Orchestrator.Cluster.Grains.Abstractions;
-using Orchestrator.Collective.Hosting;
+using Orchestrator.Collective;
 using Orchestrator.Telemetry;
+using Orchestrator.Worker.Hosting;
 
 namespace Orchestrator.Worker;
 
 /// <summary>
-/// The worker process: hosts its collective gRPC service, registers with the coordinator, heartbeats, and carries
-/// out the directives it gets back (prepare and run an assignment, stop it). The coordinator decides; the worker
+/// What a worker process does once its host (<see cref="WorkerHost"/>) listens and is connected: registers with the
+/// coordinator, heartbeats, and carries out the directives it gets back (prepare and run an assignment, stop it). The coordinator decides; the worker
 /// only ever acts on the latest directive, so a lost message is repaired by the next heartbeat. A coordinator that goes
 /// away (restart, network cut) is waited for up to <see cref="WorkerOptions.CoordinatorLossTimeout"/> while the current
 /// assignment keeps training (see <see cref="CoordinatorLink"/>).
 /// </summary>
-public sealed class WorkerAgent(WorkerOptions options, ILoggerFactory loggers)
+public sealed class WorkerAgent(
+    IOptions<WorkerOptions> configured, CollectiveNode collective, WorkerEndpoints endpoints, IClusterClient client,
+    TrainingMetrics trainingMetrics, ILoggerFactory loggers)
 {
     private readonly ILogger _logger = loggers.CreateLogger("Orchestrator.Worker");
+    private readonly WorkerOptions _options = configured.Value;
 
+    /// <summary>
+    /// Registers with the coordinator and follows its directives until <paramref name="cancellationToken"/> fires or an
+    /// <c>--exit-after-job</c> worker's job ends, then unregisters. The host must have started (ports bound, client connected).
+    /// </summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        options.Validate();
-        var bind = options.AdvertisedHost is "127.0.0.1" or "localhost" ? IPAddress.Loopback : IPAddress.Any;
-        await using var collective = await CollectiveServer.StartAsync(options.CollectivePort, bind,
-            configure: collectiveOptions =>
-            {
-                collectiveOptions.ClusterToken = options.ClusterToken;
-                if (options.Tls is not null) collectiveOptions.Tls = options.Tls;
-            }, cancellationToken: cancellationToken);
-        await using var metricsServer = options.MetricsPort is { } metricsPort
-            ? await MetricsServer.StartAsync("worker", metricsPort, bind, new TelemetryOptions { PeakFlops = options.PeakFlops }, cancellationToken)
-            : null;
-        if (metricsServer is not null) WorkerLog.MetricsServed(_logger, metricsServer.Endpoint);
-        var metrics = metricsServer?.Training;
-        var endpoint = new UriBuilder(collective.Endpoint) { Host = options.AdvertisedHost }.Uri;
-        await using var coordinator = await CoordinatorConnection.ConnectAsync(
-            new CoordinatorConnectionOptions { Gateways = options.Coordinator, Tls = options.Tls }, cancellationToken);
-        var link = new CoordinatorLink(coordinator, options, _logger, TimeProvider.System);
-        var me = coordinator.Worker(options.WorkerId);
+        var metricsEndpoint = endpoints.Metrics;
+        if (metricsEndpoint is not null) WorkerLog.MetricsServed(_logger, metricsEndpoint);
+        // Recorded only where they are served, as before the worker had one host.
+        var metrics = metricsEndpoint is null ? null : trainingMetrics;
+        var endpoint = endpoints.Collective;
+        var coordinator = new CoordinatorConnection(client, _options.Coordinator);
+        var link = new CoordinatorLink(coordinator, _options, _logger, TimeProvider.System);
+        var me = coordinator.Worker(_options.WorkerId);
         var info = new WorkerInfo
         {
-            Host = options.AdvertisedHost,
+            Host = _options.AdvertisedHost,
             GrpcEndpoint = endpoint.ToString().TrimEnd('/'),
-            Device = options.Device,
-            Threads = options.Threads,
+            Device = _options.Device,
+            // 0 means "the job's setting, else every core": the coordinator is told what this worker can give.
+            Threads = _options.Threads > 0 ? _options.Threads : Environment.ProcessorCount,
             Pid = Environment.ProcessId,
         };
         await link.CallAsync("register", () => me.RegisterAsync(info), cancellationToken);
-        WorkerLog.Registered(_logger, options.WorkerId, options.Coordinator, endpoint);
+        WorkerLog.Registered(_logger, _options.WorkerId, _options.Coordinator, endpoint);
 
         AssignmentRun? current = null;
         try
@@ -61,16 +60,16 @@ public sealed class WorkerAgent(WorkerOptions options, ILoggerFactory loggers)
                         if (current is null || !current.Matches(assignment))
                         {
                             await StopAsync(current);
-                            current = new AssignmentRun(assignment, options, link, collective, metrics, loggers);
+                            current = new AssignmentRun(assignment, _options, link, collective, metrics, loggers);
                             WorkerLog.Assigned(_logger, assignment.JobId, assignment.Attempt, assignment.Rank, assignment.WorldSize);
                         }
                         // Confirmed again on every Prepare heartbeat: the job ignores repeats, and a confirmation lost
                         // to a coordinator restart is made good.
                         if (directive.Kind == WorkerDirectiveKind.Prepare && current.InputFault() is { } fault)
                             await link.CallAsync("report that this worker cannot run the job",
-                                () => coordinator.Job(assignment.JobId).ReportFailureAsync(options.WorkerId, assignment.Attempt, fault, workerAtFault: true), cancellationToken);
+                                () => coordinator.Job(assignment.JobId).ReportFailureAsync(_options.WorkerId, assignment.Attempt, fault, workerAtFault: true), cancellationToken);
                         else if (directive.Kind == WorkerDirectiveKind.Prepare)
-                            await link.CallAsync("confirm ready", () => coordinator.Job(assignment.JobId).ConfirmReadyAsync(options.WorkerId, assignment.Attempt), cancellationToken);
+                            await link.CallAsync("confirm ready", () => coordinator.Job(assignment.JobId).ConfirmReadyAsync(_options.WorkerId, assignment.Attempt), cancellationToken);
                         if (directive.Kind == WorkerDirectiveKind.Run && current.Completion.IsCompleted && !current.Started)
                             current.Start(cancellationToken);
                         break;
@@ -79,16 +78,16 @@ public sealed class WorkerAgent(WorkerOptions options, ILoggerFactory loggers)
                         await StopAsync(current);
                         // A recovering job stops its members and re-forms, usually with them: only the job's end lets
                         // an --exit-after-job worker go, or `train --workers N` would lose its survivors at every recovery.
-                        if (options.ExitAfterJob && await JobEndedAsync(link, coordinator, current.Assignment.JobId, cancellationToken)) return;
+                        if (_options.ExitAfterJob && await JobEndedAsync(link, coordinator, current.Assignment.JobId, cancellationToken)) return;
                         current = null;
                         break;
                 }
 
                 // A finished rank keeps heartbeating until the coordinator releases it: leaving early would look like a
                 // lost member while rank 0 is still writing the final checkpoint, and fail the job.
-                if (options.ExitAfterJob && directive.Kind == WorkerDirectiveKind.Idle && current is { Started: true, Completion.IsCompleted: true })
+                if (_options.ExitAfterJob && directive.Kind == WorkerDirectiveKind.Idle && current is { Started: true, Completion.IsCompleted: true })
                     return;
-                await Task.Delay(options.HeartbeatInterval, cancellationToken);
+                await Task.Delay(_options.HeartbeatInterval, cancellationToken);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -113,7 +112,7 @@ public sealed class WorkerAgent(WorkerOptions options, ILoggerFactory loggers)
         }
         catch (WorkerProtocolException)
         {
-            WorkerLog.Reregistering(_logger, options.WorkerId);
+            WorkerLog.Reregistering(_logger, _options.WorkerId);
             await link.CallAsync("register", () => me.RegisterAsync(info), cancellationToken);
             return await link.CallAsync("heartbeat", () => me.HeartbeatAsync(step), cancellationToken);
         }

@@ -1,11 +1,16 @@
+using Microsoft.Extensions.Options;
+
 namespace Orchestrator.Worker;
 
 /// <summary>
-/// How a worker process joins a cluster. The same names are used by the <c>worker</c> CLI flags, the
-/// <c>Orchestrator:Worker</c> configuration section and the Helm values.
+/// How a worker process joins a cluster, bound from the <c>Orchestrator:Worker</c> configuration section
+/// (environment: <c>Orchestrator__Worker__Device</c>, ...); the <c>worker</c> CLI flags, which have the same names,
+/// win over it. Checked by <see cref="WorkerOptionsValidator"/> before the worker starts.
 /// </summary>
 public sealed record WorkerOptions
 {
+    public const string SectionName = "Orchestrator:Worker";
+
     /// <summary>The coordinator's Orleans gateway(s), <c>HOST:PORT[,HOST:PORT...]</c>.</summary>
     public string Coordinator { get; init; } = "127.0.0.1:30000";
 
@@ -53,20 +58,39 @@ public sealed record WorkerOptions
     /// error. Training and the ring go on meanwhile; reports are retried until delivered.
     /// </summary>
     public TimeSpan CoordinatorLossTimeout { get; init; } = TimeSpan.FromMinutes(5);
+}
 
-    public void Validate()
+/// <summary>Refuses unusable <see cref="WorkerOptions"/> at start, naming the CLI flag and the configuration key of each.</summary>
+public sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
+{
+    public ValidateOptionsResult Validate(string? name, WorkerOptions options)
     {
-        if (string.IsNullOrWhiteSpace(Coordinator))
-            throw new ArgumentException("worker: --coordinator HOST:PORT is required (the coordinator's gateway)");
-        if (string.IsNullOrWhiteSpace(WorkerId))
-            throw new ArgumentException("worker: --worker-id must not be empty");
-        if (Threads < 0) throw new ArgumentException($"worker: --threads must be zero (all cores) or positive, got {Threads}");
-        if (CollectivePort is < 0 or > 65535) throw new ArgumentException($"worker: --port must be in 0..65535, got {CollectivePort}");
-        if (MetricsPort is < 0 or > 65535) throw new ArgumentException($"worker: --metrics-port must be in 0..65535, got {MetricsPort}");
-        Common.Security.ClusterToken.Validate(ClusterToken, "worker: --cluster-token");
-        Tls?.Validate("worker: tls");
-        if (CoordinatorLossTimeout <= HeartbeatInterval)
-            throw new ArgumentException($"worker: --coordinator-loss-timeout must exceed the heartbeat interval ({HeartbeatInterval.TotalSeconds} s), got {CoordinatorLossTimeout.TotalSeconds} s");
-        if (PeakFlops is { } peak && !(peak > 0 && double.IsFinite(peak))) throw new ArgumentException($"worker: --peak-tflops must be positive, got {peak / 1e12}");
+        var errors = new List<string>();
+        void Check(bool ok, string flag, string key, string problem)
+        {
+            if (!ok) errors.Add($"worker: {flag} ({WorkerOptions.SectionName}:{key}) {problem}");
+        }
+
+        Check(!string.IsNullOrWhiteSpace(options.Coordinator), "--coordinator", nameof(WorkerOptions.Coordinator), "is required: pass the coordinator's gateway HOST:PORT");
+        Check(!string.IsNullOrWhiteSpace(options.WorkerId), "--worker-id", nameof(WorkerOptions.WorkerId), "must not be empty");
+        Check(options.Threads >= 0, "--threads", nameof(WorkerOptions.Threads), $"must be zero (all cores) or positive, got {options.Threads}");
+        Check(options.CollectivePort is >= 0 and <= 65535, "--port", nameof(WorkerOptions.CollectivePort), $"must be in 0..65535, got {options.CollectivePort}");
+        Check(options.MetricsPort is null or (>= 0 and <= 65535), "--metrics-port", nameof(WorkerOptions.MetricsPort), $"must be in 0..65535, got {options.MetricsPort}");
+        Check(options.PeakFlops is null || (options.PeakFlops > 0 && double.IsFinite(options.PeakFlops.Value)), "--peak-tflops", nameof(WorkerOptions.PeakFlops),
+            $"must be positive, got {options.PeakFlops / 1e12} TFLOP/s");
+        Check(options.HeartbeatInterval > TimeSpan.Zero, "the heartbeat interval", nameof(WorkerOptions.HeartbeatInterval), $"must be positive, got {options.HeartbeatInterval}");
+        Check(options.CoordinatorLossTimeout > options.HeartbeatInterval, "--coordinator-loss-timeout", nameof(WorkerOptions.CoordinatorLossTimeout),
+            $"must exceed the heartbeat interval ({options.HeartbeatInterval.TotalSeconds} s), got {options.CoordinatorLossTimeout.TotalSeconds} s");
+        try
+        {
+            Common.Security.ClusterToken.Validate(options.ClusterToken, $"worker: --cluster-token ({WorkerOptions.SectionName}:{nameof(WorkerOptions.ClusterToken)})");
+            options.Tls?.Validate($"worker: {WorkerOptions.SectionName}:{nameof(WorkerOptions.Tls)}");
+        }
+        catch (Exception e) when (e is ArgumentException or FileNotFoundException)
+        {
+            errors.Add(e.Message);
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

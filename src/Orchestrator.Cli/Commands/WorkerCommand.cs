@@ -1,9 +1,15 @@
 using System.CommandLine;
+using System.Globalization;
 using Orchestrator.Worker;
+using Orchestrator.Worker.Hosting;
 
 namespace Orchestrator.Cli.Commands;
 
-/// <summary><c>orchestrator worker</c>: a training worker that joins a coordinator and trains whatever job it is assigned.</summary>
+/// <summary>
+/// <c>orchestrator worker</c>: a training worker that joins a coordinator and trains whatever job it is assigned. Every
+/// setting of <c>Orchestrator:Worker</c> can also come from environment variables (<c>Orchestrator__Worker__Device</c>);
+/// a flag given on the command line wins.
+/// </summary>
 internal static class WorkerCommand
 {
     public static Command Create()
@@ -30,23 +36,30 @@ internal static class WorkerCommand
         tls.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            using var loggers = ConsoleLogging.Create(verbose: parse.GetValue(verbose));
-            var agent = new WorkerAgent(new WorkerOptions
+            // Only flags given on the command line override the Orchestrator:Worker section; the rest keep its values.
+            const string section = WorkerOptions.SectionName;
+            var settings = new Dictionary<string, string?>();
+            void Set<T>(Option<T> option, string key, Func<T, object?>? convert = null)
             {
-                Coordinator = parse.GetValue(coordinator)!,
-                Device = parse.GetValue(device)!,
-                Threads = parse.GetValue(threads),
-                WorkerId = parse.GetValue(workerId)!,
-                AdvertisedHost = parse.GetValue(advertise)!,
-                CollectivePort = parse.GetValue(port),
-                MetricsPort = parse.GetValue(metricsPort),
-                PeakFlops = parse.GetValue(peakTflops) * 1e12,
-                ExitAfterJob = parse.GetValue(exitAfterJob),
-                CoordinatorLossTimeout = TimeSpan.FromSeconds(parse.GetValue(lossTimeout)),
-                ClusterToken = ClusterTokenOption.Resolve(parse, clusterToken),
-                Tls = tls.Resolve(parse),
-            }, loggers);
-            await agent.RunAsync(cancellationToken);
+                if (parse.GetResult(option) is not { Implicit: false }) return;
+                var value = parse.GetValue(option)!; // given on the command line, so it has a value
+                settings[$"{section}:{key}"] = Convert.ToString(convert is null ? value : convert(value), CultureInfo.InvariantCulture);
+            }
+            Set(coordinator, nameof(WorkerOptions.Coordinator));
+            Set(device, nameof(WorkerOptions.Device));
+            Set(threads, nameof(WorkerOptions.Threads));
+            Set(workerId, nameof(WorkerOptions.WorkerId));
+            Set(advertise, nameof(WorkerOptions.AdvertisedHost));
+            Set(port, nameof(WorkerOptions.CollectivePort));
+            Set(metricsPort, nameof(WorkerOptions.MetricsPort));
+            Set(peakTflops, nameof(WorkerOptions.PeakFlops), tflops => tflops * 1e12);
+            Set(exitAfterJob, nameof(WorkerOptions.ExitAfterJob));
+            Set(lossTimeout, nameof(WorkerOptions.CoordinatorLossTimeout), seconds => TimeSpan.FromSeconds(seconds).ToString("c", CultureInfo.InvariantCulture));
+            if (ClusterTokenOption.Resolve(parse, clusterToken) is { } token) settings[$"{section}:{nameof(WorkerOptions.ClusterToken)}"] = token;
+            foreach (var (key, value) in tls.ToSettings(parse, $"{section}:{nameof(WorkerOptions.Tls)}")) settings[key] = value;
+            foreach (var (key, value) in ConsoleLogging.AsSettings(parse.GetValue(verbose))) settings[key] = value;
+            await using var host = WorkerHost.Create([], settings);
+            await host.RunAsync(cancellationToken);
             return 0;
         });
         return command;

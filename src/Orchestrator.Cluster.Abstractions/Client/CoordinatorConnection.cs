@@ -2,7 +2,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orchestrator.Cluster.Grains.Abstractions;
-using Orleans.Configuration;
 
 namespace Orchestrator.Cluster.Client;
 
@@ -23,13 +22,22 @@ namespace Orchestrator.Cluster.Client;
 /// </summary>
 public sealed class CoordinatorConnection : IAsyncDisposable
 {
-    private readonly IHost host;
+    private readonly IHost? host;
 
     private CoordinatorConnection(IHost host, string gateways)
+        : this(host.Services.GetRequiredService<IClusterClient>(), gateways)
     {
         this.host = host;
+    }
+
+    /// <summary>
+    /// A view of a client that a host already runs (a worker adds it with
+    /// <see cref="CoordinatorClientExtensions.AddCoordinatorClient"/>); disposing the view leaves the client to its host.
+    /// </summary>
+    public CoordinatorConnection(IClusterClient client, string gateways)
+    {
+        Client = client;
         Gateways = gateways;
-        Client = host.Services.GetRequiredService<IClusterClient>();
     }
 
     /// <summary>The gateway list this connection was made with.</summary>
@@ -57,36 +65,10 @@ public sealed class CoordinatorConnection : IAsyncDisposable
     public static async Task<CoordinatorConnection> ConnectAsync(CoordinatorConnectionOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var endpoints = await GatewayList.ResolveAsync(options.Gateways, cancellationToken);
-        var deadline = DateTimeOffset.UtcNow + options.ConnectTimeout;
-
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         // Standard error: the worker's standard output is for results.
         builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning);
-        var tls = options.Tls is { IsEnabled: true } ? options.Tls.Load() : null;
-        // A factory registration, so the host disposes the certificate with itself.
-        if (tls is not null) builder.Services.AddSingleton(_ => tls);
-        builder.UseOrleansClient(client =>
-        {
-            if (tls is not null) client.UseMutualTls(tls);
-            client
-                .UseStaticClustering(endpoints.ToArray())
-                .Configure<ClusterOptions>(cluster =>
-                {
-                    cluster.ClusterId = options.ClusterId;
-                    cluster.ServiceId = options.ServiceId;
-                })
-                .UseConnectionRetryFilter(async (_, ct) =>
-                {
-                    if (DateTimeOffset.UtcNow >= deadline)
-                    {
-                        return false;
-                    }
-
-                    await Task.Delay(TimeSpan.FromMilliseconds(500), ct);
-                    return true;
-                });
-        });
+        builder.AddCoordinatorClient(options);
         var host = builder.Build();
         try
         {
@@ -95,16 +77,20 @@ public sealed class CoordinatorConnection : IAsyncDisposable
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             host.Dispose();
-            throw new CoordinatorUnavailableException(
-                $"no coordinator answered at gateway {options.Gateways} (cluster '{options.ClusterId}') within {options.ConnectTimeout.TotalSeconds:F0} s: " +
-                $"start `orchestrator coordinator` there or fix the address ({ex.Message})", ex);
+            throw Unavailable(options, ex);
         }
 
         return new CoordinatorConnection(host, options.Gateways);
     }
 
+    /// <summary>What a client that could not connect throws: which gateways and cluster, and what to do.</summary>
+    public static CoordinatorUnavailableException Unavailable(CoordinatorConnectionOptions options, Exception failure) => new(
+        $"no coordinator answered at gateway {options.Gateways} (cluster '{options.ClusterId}') within {options.ConnectTimeout.TotalSeconds:F0} s: " +
+        $"start `orchestrator coordinator` there or fix the address ({failure.Message})", failure);
+
     public async ValueTask DisposeAsync()
     {
+        if (host is null) return;
         await host.StopAsync();
         host.Dispose();
     }

@@ -8,9 +8,10 @@ public static class GatewayList
 {
     /// <summary>
     /// Resolves every entry (IPv4 preferred for host names). Throws <see cref="ArgumentException"/> naming the
-    /// malformed entry, or <see cref="CoordinatorUnavailableException"/> when a host name does not resolve.
+    /// malformed entry, or <see cref="CoordinatorUnavailableException"/> when a host name does not resolve. Synchronous:
+    /// it runs once, while a host is being built.
     /// </summary>
-    public static async Task<IReadOnlyList<IPEndPoint>> ResolveAsync(string gateways, CancellationToken cancellationToken)
+    public static IReadOnlyList<IPEndPoint> Resolve(string gateways)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(gateways);
         var endpoints = new List<IPEndPoint>();
@@ -26,7 +27,7 @@ public static class GatewayList
             IPAddress[] addresses;
             try
             {
-                addresses = await Dns.GetHostAddressesAsync(host, cancellationToken);
+                addresses = Dns.GetHostAddresses(host);
             }
             catch (SocketException ex)
             {

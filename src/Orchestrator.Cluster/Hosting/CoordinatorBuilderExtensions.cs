@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orchestrator.Cluster.Control;
 using Orchestrator.Cluster.Grains.Abstractions;
+using Orchestrator.Common.Hosting;
 using Orchestrator.Common.Security;
 using Orchestrator.Telemetry;
 using Orleans.Configuration;
@@ -93,26 +94,5 @@ public static class CoordinatorBuilderExtensions
         app.MapHealthChecks("/healthz");
         app.MapOrchestratorMetrics();
         return app;
-    }
-
-    /// <summary>
-    /// Binds and validates an options section right away (the silo and Kestrel need the values before the host
-    /// is built) and registers it for <see cref="IOptions{TOptions}"/> with validation on start.
-    /// </summary>
-    private static TOptions AddValidatedOptions<TOptions, TValidator>(this WebApplicationBuilder builder, string section)
-        where TOptions : class, new()
-        where TValidator : class, IValidateOptions<TOptions>, new()
-    {
-        builder.Services.AddSingleton<IValidateOptions<TOptions>, TValidator>();
-        builder.Services.AddOptions<TOptions>().BindConfiguration(section).ValidateOnStart();
-
-        var options = builder.Configuration.GetSection(section).Get<TOptions>() ?? new TOptions();
-        var result = new TValidator().Validate(Options.DefaultName, options);
-        if (result.Failed)
-        {
-            throw new OptionsValidationException(section, typeof(TOptions), result.Failures);
-        }
-
-        return options;
     }
 }

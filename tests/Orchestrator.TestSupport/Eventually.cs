@@ -1,4 +1,4 @@
-namespace Orchestrator.Cluster.Tests.Support;
+namespace Orchestrator.TestSupport;
 
 /// <summary>Polls an asynchronous probe until a condition holds, for state reached through timers and other grains.</summary>
 public static class Eventually

@@ -1,6 +1,8 @@
-namespace Orchestrator.Cluster.Tests.Support;
+using Orchestrator.Common.Networking;
 
-/// <summary>Configuration for a test coordinator on free loopback ports, in the keys an operator would use.</summary>
+namespace Orchestrator.TestSupport;
+
+/// <summary>Configuration for an in-process test coordinator (<c>CoordinatorHost.Create</c>) on free loopback ports, in the keys an operator would use.</summary>
 public static class CoordinatorSettings
 {
     public static Dictionary<string, string?> OnFreePorts(string clusterId, string? redis = null)
