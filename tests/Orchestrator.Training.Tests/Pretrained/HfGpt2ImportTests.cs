@@ -22,7 +22,7 @@ public sealed class HfGpt2ImportTests(ITestOutputHelper output) : IDisposable
     public void Logits_and_loss_match_the_PyTorch_GPT2_forward(bool prefix, bool untied, double eps)
     {
         var directory = PythonGpt2.Make(_temp.Sub("hf"), prefix, untied, eps);
-        var windows = Windows(batch: 3, time: 20, seed: 11);
+        var windows = Gpt2Windows.Random(batch: 3, time: 20, seed: 11);
         var (expected, expectedLoss) = PythonGpt2.Forward(directory, windows, _temp.Sub("work"));
 
         using var trained = TrainedModel.Load(directory);
@@ -31,7 +31,7 @@ public sealed class HfGpt2ImportTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(!untied, trained.Model.Config.TieWeights);
         Assert.Equal("gpt2", trained.Tokenizer.Kind);
         using var scope = NewDisposeScope();
-        var (logits, loss) = Forward(trained, windows);
+        var (logits, loss) = Gpt2Windows.Forward(trained, windows);
 
         var ours = logits.data<float>().ToArray();
         Assert.Equal(expected.Length, ours.Length);
@@ -46,38 +46,15 @@ public sealed class HfGpt2ImportTests(ITestOutputHelper output) : IDisposable
     public void A_shorter_block_size_takes_the_first_position_embeddings()
     {
         var directory = PythonGpt2.Make(_temp.Sub("hf"));
-        var windows = Windows(batch: 2, time: 8, seed: 5);
+        var windows = Gpt2Windows.Random(batch: 2, time: 8, seed: 5);
         var (expected, _) = PythonGpt2.Forward(directory, windows, _temp.Sub("work"));
         var pretrained = PretrainedModel.Open(directory);
         using var model = Models.ModelFactory.Create(pretrained.Config with { BlockSize = 8 });
         pretrained.LoadInto(model);
         model.eval();
         using var scope = NewDisposeScope();
-        var logits = model.call(Inputs(windows)).data<float>().ToArray();
+        var logits = model.call(Gpt2Windows.Inputs(windows)).data<float>().ToArray();
         Assert.True(expected.Zip(logits, (a, b) => Math.Abs((double)a - b)).Max() < 1e-4);
-    }
-
-    internal static long[,] Windows(int batch, int time, int seed)
-    {
-        var random = new Random(seed);
-        var windows = new long[batch, time + 1];
-        for (var b = 0; b < batch; b++)
-            for (var t = 0; t <= time; t++) windows[b, t] = random.Next(PythonGpt2.Vocab);
-        return windows;
-    }
-
-    internal static Tensor Inputs(long[,] windows) =>
-        tensor(windows.Cast<long>().ToArray(), [windows.GetLength(0), windows.GetLength(1)]).narrow(1, 0, windows.GetLength(1) - 1);
-
-    /// <summary>Our logits for the windows' inputs and the mean cross-entropy against their next tokens.</summary>
-    internal static (Tensor Logits, double Loss) Forward(TrainedModel trained, long[,] windows)
-    {
-        using var noGrad = no_grad();
-        var all = tensor(windows.Cast<long>().ToArray(), [windows.GetLength(0), windows.GetLength(1)]);
-        var time = windows.GetLength(1) - 1;
-        var logits = trained.Model.call(all.narrow(1, 0, time));
-        var loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[^1]), all.narrow(1, 1, time).reshape(-1));
-        return (logits, loss.to(ScalarType.Float64).item<double>());
     }
 
     public void Dispose() => _temp.Dispose();

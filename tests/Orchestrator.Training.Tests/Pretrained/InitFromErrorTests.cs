@@ -37,7 +37,7 @@ public sealed class InitFromErrorTests : IDisposable
     {
         var hf = PythonGpt2.Make(_temp.Sub("hf"));
         using var data = TinyDatasets.Words(_temp.Sub("chars"));
-        var config = FineTuneConfig(hf, data.Meta.VocabSize);
+        var config = TestConfigs.FineTune(hf, data.Meta.VocabSize);
         var error = Assert.Throws<PretrainedModelException>(() => new Trainer(config, data, _temp.Sub("run"), SingleProcessSynchronizer.Instance, new ListLogger()));
         Assert.Contains("--tokenizer gpt2", error.Message);
         Assert.False(Directory.Exists(_temp.Sub("run")));
@@ -61,19 +61,8 @@ public sealed class InitFromErrorTests : IDisposable
     private void StartRun(string hf)
     {
         using var data = TinyDatasets.Create(_temp.Sub("data"), TinyDatasets.WordText(2000, 1), TinyDatasets.WordText(500, 2), tokenizerKind: "gpt2");
-        using var trainer = new Trainer(FineTuneConfig(hf, data.Meta.VocabSize), data, _temp.Sub("run"), SingleProcessSynchronizer.Instance, new ListLogger());
+        using var trainer = new Trainer(TestConfigs.FineTune(hf, data.Meta.VocabSize), data, _temp.Sub("run"), SingleProcessSynchronizer.Instance, new ListLogger());
     }
-
-    internal static RunConfig FineTuneConfig(string baseDirectory, int vocabSize, LoraConfig? lora = null) => new()
-    {
-        Model = new ModelConfig
-        {
-            VocabSize = Math.Max(vocabSize, PythonGpt2.Vocab), BlockSize = 16, NLayer = 2, NHead = 2, NEmbd = 16,
-            Activation = "gelu_new", Lora = lora,
-        },
-        Training = TestConfigs.Tiny(1).Training,
-        InitFrom = new BaseModelReference { Path = baseDirectory },
-    };
 
     public void Dispose() => _temp.Dispose();
 }

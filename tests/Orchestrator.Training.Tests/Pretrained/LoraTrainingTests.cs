@@ -30,7 +30,7 @@ public sealed class LoraTrainingTests : IDisposable
 
     private RunConfig Config(int maxSteps = 6)
     {
-        var config = InitFromErrorTests.FineTuneConfig(_base, _data.Meta.VocabSize, Lora);
+        var config = TestConfigs.FineTune(_base, _data.Meta.VocabSize, Lora);
         return config with
         {
             Training = config.Training with
@@ -74,7 +74,7 @@ public sealed class LoraTrainingTests : IDisposable
         using var loaded = TrainedModel.Load(_temp.Sub("run"));
         using var scope = NewDisposeScope();
         trainer.Model.eval();
-        var input = HfGpt2ImportTests.Inputs(HfGpt2ImportTests.Windows(2, 12, 3));
+        var input = Gpt2Windows.Inputs(Gpt2Windows.Random(2, 12, 3));
         Assert.Equal(0.0, (loaded.Model.call(input) - trainer.Model.call(input)).abs().max().item<float>());
     }
 

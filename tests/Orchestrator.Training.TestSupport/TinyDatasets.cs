@@ -6,10 +6,10 @@ using Orchestrator.Data.Corpus;
 using Orchestrator.Data.Shards;
 using Orchestrator.Data.Tokenizers;
 
-namespace Orchestrator.Training.Tests.TestSupport;
+namespace Orchestrator.Training.TestSupport;
 
 /// <summary>Prepared datasets small enough for unit tests, written with the real Data API (char tokenizer, shards, meta.json).</summary>
-internal static class TinyDatasets
+public static class TinyDatasets
 {
     /// <summary>Writes a dataset whose splits hold exactly the given texts, tokenized with <paramref name="tokenizerKind"/>, and opens it.</summary>
     public static PreparedDataset Create(string directory, string train, string val, string? test = null, string tokenizerKind = "char")

@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Logging;
 
-namespace Orchestrator.Training.Tests.TestSupport;
+namespace Orchestrator.Training.TestSupport;
 
 /// <summary>Keeps formatted log lines so tests can assert what a run reported.</summary>
-internal sealed class ListLogger : ILogger
+public sealed class ListLogger : ILogger
 {
     private readonly List<(LogLevel Level, string Message)> _lines = [];
 

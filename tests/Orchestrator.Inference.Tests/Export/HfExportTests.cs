@@ -2,15 +2,15 @@ using System.Text;
 using Orchestrator.Data.Tokenizers;
 using Orchestrator.Models;
 using Orchestrator.Models.Lora;
+using Orchestrator.Training;
 using Orchestrator.Training.Checkpoints;
 using Orchestrator.Training.Distributed;
 using Orchestrator.Inference.Export;
 using Orchestrator.Training.Pretrained;
-using Orchestrator.Training.Tests.TestSupport;
 using static TorchSharp.torch;
 using Orchestrator.Inference;
 
-namespace Orchestrator.Training.Tests.Pretrained;
+namespace Orchestrator.Inference.Tests.Export;
 
 /// <summary>
 /// <c>export --format hf</c>: the directory loads back through <c>--init-from</c> with the same logits, PyTorch's GPT-2
@@ -26,7 +26,7 @@ public sealed class HfExportTests : IDisposable
     {
         var hf = PythonGpt2.Make(_temp.Sub("hf"), positions: 16);
         using var data = TinyDatasets.Create(_temp.Sub("data"), TinyDatasets.WordText(3000, 1), TinyDatasets.WordText(800, 2), tokenizerKind: "gpt2");
-        var config = InitFromErrorTests.FineTuneConfig(hf, data.Meta.VocabSize);
+        var config = TestConfigs.FineTune(hf, data.Meta.VocabSize);
         config = config with { Training = config.Training with { MaxSteps = 3, EvalInterval = 0, LearningRate = 1e-2, WarmupSteps = 0 } };
         using (var trainer = new Trainer(config, data, _temp.Sub("run"), SingleProcessSynchronizer.Instance, new ListLogger()))
             await trainer.RunAsync(CancellationToken.None);
@@ -36,11 +36,11 @@ public sealed class HfExportTests : IDisposable
         Assert.Contains("vocab.json", files);
         Assert.Contains("merges.txt", files);
 
-        var windows = HfGpt2ImportTests.Windows(batch: 2, time: 16, seed: 9);
+        var windows = Gpt2Windows.Random(batch: 2, time: 16, seed: 9);
         using var exported = TrainedModel.Load(_temp.Sub("export"));
         using var scope = NewDisposeScope();
-        var (original, _) = HfGpt2ImportTests.Forward(trained, windows);
-        var (reloaded, _) = HfGpt2ImportTests.Forward(exported, windows);
+        var (original, _) = Gpt2Windows.Forward(trained, windows);
+        var (reloaded, _) = Gpt2Windows.Forward(exported, windows);
         Assert.Equal(0.0, (original - reloaded).abs().max().item<float>());
 
         var (python, _) = PythonGpt2.Forward(_temp.Sub("export"), windows, _temp.Sub("work"));
@@ -72,7 +72,7 @@ public sealed class HfExportTests : IDisposable
         }
         merged.eval();
         using var scope = NewDisposeScope();
-        var input = HfGpt2ImportTests.Inputs(HfGpt2ImportTests.Windows(2, 12, 4));
+        var input = Gpt2Windows.Inputs(Gpt2Windows.Random(2, 12, 4));
         var a = adapted.call(input);
         var m = merged.call(input);
         using var plain = ModelFactory.Create(pretrained.Config);

@@ -2,13 +2,13 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 
-namespace Orchestrator.Training.Tests.Pretrained;
+namespace Orchestrator.Training.TestSupport;
 
 /// <summary>
 /// Drives Reference/hf_gpt2_reference.py: a GPT-2 written in Hugging Face's layout by PyTorch with its own safetensors
 /// writer, and GPT-2's forward pass written from its definition, independent of the C# code under test.
 /// </summary>
-internal static class PythonGpt2
+public static class PythonGpt2
 {
     private const string Python = "/usr/bin/python3";
     public const int Vocab = 50257;
