@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 
@@ -10,7 +9,6 @@ namespace Orchestrator.Training.TestSupport;
 /// </summary>
 public static class PythonGpt2
 {
-    private const string Python = "/usr/bin/python3";
     public const int Vocab = 50257;
 
     /// <summary>A 2-layer, 16-wide GPT-2 with GPT-2's vocabulary and 32 positions, random weights from <paramref name="seed"/>.</summary>
@@ -51,18 +49,6 @@ public static class PythonGpt2
         return JsonSerializer.Deserialize<int[]>(Run(["encode", directory, text]))!;
     }
 
-    private static string Run(string[] args)
-    {
-        Assert.True(File.Exists(Python), $"{Python} is missing: install python3-torch (scripts/setup.sh --tools) to run the PyTorch cross-check");
-        var script = Path.Combine(AppContext.BaseDirectory, "Reference", "hf_gpt2_reference.py");
-        using var process = Process.Start(new ProcessStartInfo(Python, [script, .. args])
-        {
-            RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false,
-        })!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(3)), "the PyTorch reference did not finish within 3 minutes");
-        Assert.True(process.ExitCode == 0, $"the PyTorch reference failed (exit {process.ExitCode}): {stdout.Result}{stderr.Result}");
-        return stdout.Result.Trim().Split('\n')[^1];
-    }
+    private static string Run(string[] args) =>
+        PyTorchScript.LastLine(PyTorchScript.Run(PyTorchScript.Beside("hf_gpt2_reference.py"), args, TimeSpan.FromMinutes(3)));
 }

@@ -18,7 +18,6 @@ namespace Orchestrator.Training.Tests;
 /// </summary>
 public sealed class PyTorchReferenceTests : IDisposable
 {
-    private const string Python = "/usr/bin/python3";
     private readonly TempDirectory _temp = new();
 
     [Fact]
@@ -82,21 +81,8 @@ public sealed class PyTorchReferenceTests : IDisposable
         File.WriteAllBytes(path, MemoryMarshal.AsBytes(windows.AsSpan()).ToArray());
     }
 
-    private static string RunReference(string work)
-    {
-        Assert.True(File.Exists(Python), $"{Python} is missing: install python3-torch (scripts/setup.sh --tools) to run the PyTorch cross-check");
-        var script = Path.Combine(AppContext.BaseDirectory, "Reference", "train_reference.py");
-        var babyGpt = Path.Combine(RepositoryPaths.Root, "bench", "babygpt", "reference.py");
-        using var process = Process.Start(new ProcessStartInfo(Python, [script, work, babyGpt])
-        {
-            RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false,
-        })!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(2)), "the PyTorch reference did not finish within 2 minutes");
-        Assert.True(process.ExitCode == 0, $"the PyTorch reference failed (exit {process.ExitCode}): {stdout.Result}{stderr.Result}");
-        return stdout.Result.Trim().Split('\n')[^1];
-    }
+    private static string RunReference(string work) => PyTorchScript.LastLine(PyTorchScript.Run(
+        PyTorchScript.Beside("train_reference.py"), [work, Path.Combine(RepositoryPaths.Root, "bench", "babygpt", "reference.py")], TimeSpan.FromMinutes(2)));
 
     public void Dispose() => _temp.Dispose();
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
@@ -13,7 +12,6 @@ namespace Orchestrator.Models.Tests.Reference;
 /// </summary>
 internal sealed class PyTorchReference : IDisposable
 {
-    private const string Python = "/usr/bin/python3";
     private readonly string script;
     private readonly DirectoryInfo workDir = Directory.CreateTempSubdirectory("pytorch-reference-");
 
@@ -25,15 +23,7 @@ internal sealed class PyTorchReference : IDisposable
     public void Run(LanguageModel model, Tensor tokens, Tensor targets)
     {
         WriteInputs(model, tokens, targets);
-        Assert.True(File.Exists(Python), $"{Python} is missing: install python3-torch (scripts/setup.sh --tools) to run the PyTorch cross-check");
-        using var process = Process.Start(new ProcessStartInfo(Python, [script, workDir.FullName])
-        {
-            RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false,
-        })!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(5)), $"the PyTorch reference {Path.GetFileName(script)} did not finish within 5 minutes");
-        Assert.True(process.ExitCode == 0, $"the PyTorch reference failed (exit {process.ExitCode}): {stdout.Result}{stderr.Result}");
+        PyTorchScript.Run(script, [workDir.FullName], TimeSpan.FromMinutes(5));
     }
 
     /// <summary>The reference's logits, in the shape given.</summary>

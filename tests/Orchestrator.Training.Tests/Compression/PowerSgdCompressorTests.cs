@@ -12,7 +12,6 @@ namespace Orchestrator.Training.Tests.Compression;
 /// <summary>The compressor alone, on matrices with chosen gradients, exchanging through an in-process group.</summary>
 public sealed class PowerSgdCompressorTests : IDisposable
 {
-    private const string Python = "/usr/bin/python3";
     private readonly TempDirectory _temp = new();
 
     [Theory]
@@ -130,20 +129,8 @@ public sealed class PowerSgdCompressorTests : IDisposable
         return randn([rows, columns], float32, CPU, generator: generator);
     }
 
-    private static string RunReference(string input)
-    {
-        Assert.True(File.Exists(Python), $"{Python} is missing: install python3-torch (scripts/setup.sh --tools) to run the PyTorch cross-check");
-        var script = Path.Combine(AppContext.BaseDirectory, "Reference", "powersgd_reference.py");
-        using var process = Process.Start(new ProcessStartInfo(Python, [script, input])
-        {
-            RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false,
-        })!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(2)), "the PyTorch reference did not finish within 2 minutes");
-        Assert.True(process.ExitCode == 0, $"the PyTorch reference failed (exit {process.ExitCode}): {stdout.Result}{stderr.Result}");
-        return stdout.Result.Trim().Split('\n')[^1];
-    }
+    private static string RunReference(string input) =>
+        PyTorchScript.LastLine(PyTorchScript.Run(PyTorchScript.Beside("powersgd_reference.py"), [input], TimeSpan.FromMinutes(2)));
 
     public void Dispose() => _temp.Dispose();
 
