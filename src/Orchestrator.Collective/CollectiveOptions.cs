@@ -51,6 +51,15 @@ public sealed class CollectiveOptions
     public int Http2WindowBytes { get; set; } = 16 << 20;
 
     /// <summary>
+    /// The most bytes the socket of this rank's link to its right neighbour may hold not yet sent (TCP_NOTSENT_LOWAT,
+    /// Linux). Beyond it this rank's writes wait for the link, so a slow link shows as this rank's send wait
+    /// (<see cref="Telemetry.CollectiveStatistics.SendingTime"/>) instead of hiding in a kernel send buffer that grows to
+    /// 4 MiB, and a chunk never queues behind megabytes already handed over. 512 KiB is 4 ms of a 1 Gbit/s link; 0 leaves
+    /// the kernel's behaviour. Applied by the listener (<see cref="Hosting.UnsentBytesLimitExtensions.LimitUnsentBytes"/>).
+    /// </summary>
+    public int UnsentBytesLimit { get; set; } = 512 << 10;
+
+    /// <summary>
     /// The cluster's shared secret (see <see cref="ClusterToken"/>): sent to every neighbour and required of
     /// every caller of this rank's peer service. Null leaves the service open to anyone who can reach its port.
     /// </summary>
@@ -77,6 +86,9 @@ public sealed class CollectiveOptions
         if (BucketBytes < 4)
             throw new ArgumentOutOfRangeException(nameof(BucketBytes), BucketBytes,
                 $"{SectionName}:{nameof(BucketBytes)} must hold at least one float; 26214400 (25 MiB) is a good start.");
+        if (UnsentBytesLimit is < 0 or (> 0 and < 16 << 10))
+            throw new ArgumentOutOfRangeException(nameof(UnsentBytesLimit), UnsentBytesLimit,
+                $"{SectionName}:{nameof(UnsentBytesLimit)} must be 0 (the kernel's default) or at least 16384 bytes; 524288 (512 KiB) is a good start.");
         if (Http2WindowBytes is < 65_535 or > 16 << 20)
             throw new ArgumentOutOfRangeException(nameof(Http2WindowBytes), Http2WindowBytes,
                 $"{SectionName}:{nameof(Http2WindowBytes)} must be between 65535 and 16777216 bytes.");

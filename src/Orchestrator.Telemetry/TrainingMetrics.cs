@@ -26,6 +26,7 @@ public sealed class TrainingMetrics
     private readonly Gauge<double> _modelFlopsPerSecond;
     private readonly Gauge<double> _mfu;
     private readonly Gauge<double> _hiddenFraction;
+    private readonly Gauge<double> _sendWait;
     private readonly Counter<long> _allReduceBytes;
     private readonly Histogram<double> _allReduceDuration;
     private readonly Gauge<double> _busBandwidth;
@@ -57,6 +58,9 @@ public sealed class TrainingMetrics
         _modelFlopsPerSecond = meter.CreateGauge<double>("orchestrator.training.model_flops_per_second", null, "Model FLOPs (PaLM accounting) this rank achieved per second over the last log interval.");
         _mfu = meter.CreateGauge<double>("orchestrator.training.mfu_ratio", "1", "Model FLOPs utilisation: achieved model FLOP/s over the configured peak of the device.");
         _hiddenFraction = meter.CreateGauge<double>("orchestrator.allreduce.hidden_ratio", "1", "Fraction of all-reduce time overlapped with the backward pass (1 - wait / communication).");
+        _sendWait = meter.CreateGauge<double>("orchestrator.allreduce.send_wait", "s",
+            "Seconds per step this rank's gradient sends waited on its link to the next rank, over the last log interval: long in front of a slow link, " +
+            "while every rank's step and wait look alike (each waits for the slowest link of the ring).");
         _allReduceBytes = meter.CreateCounter<long>("orchestrator.allreduce.payload", "By", "Gradient bytes this rank all-reduced.");
         _allReduceDuration = meter.CreateHistogram("orchestrator.allreduce.duration", "s", "Wall time of one gradient all-reduce call, from start to averaged values in place.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
@@ -125,6 +129,9 @@ public sealed class TrainingMetrics
     /// <summary>Records the share of communication time the backward pass hid (0..1) over the last interval.</summary>
     public void RecordHiddenFraction(TrainingIdentity who, double fraction) =>
         _hiddenFraction.Record(Math.Clamp(fraction, 0, 1), who.Tags);
+
+    /// <summary>Records the mean seconds per step this rank's sends waited on its link over the last interval.</summary>
+    public void RecordSendWait(TrainingIdentity who, double secondsPerStep) => _sendWait.Record(Math.Max(0, secondsPerStep), who.Tags);
 
     /// <summary>Records a finished checkpoint.</summary>
     public void RecordCheckpoint(TrainingIdentity who, TimeSpan duration, long bytes, DateTimeOffset finishedUtc)

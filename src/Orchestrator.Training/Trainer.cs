@@ -208,6 +208,7 @@ public sealed class Trainer : IDisposable
             if (state.Step % _options.LogInterval == 0 || last)
             {
                 var report = window.Report(state, _options.MaxSteps, outcome, learningRate, clock.Elapsed) with { Rollbacks = rollback.Rollbacks, Restarts = JobRestarts, GradientCompression = _exchange.Label };
+                if (_peers.WorldSize > 1) report = report with { Ranks = await RankTiming.GatherAsync(_peers, report, cancellationToken) };
                 // Loss, rate and throughput are the job's, the same on every rank: rank 0 alone prints them.
                 if (isWriter) TrainingLog.Step(_logger, report.Step, report.MaxSteps, report.Loss, report.LearningRate, report.GradNorm, report.TokensPerSecond, TimeSpan.FromSeconds(Math.Round(report.EtaSeconds)));
                 metrics?.AppendTrain(report);

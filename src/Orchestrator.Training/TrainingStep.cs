@@ -61,6 +61,7 @@ internal sealed class TrainingStep
         using var scope = NewDisposeScope();
         TrainingRandomness.SeedForStep(_options.Seed, dataPosition, _peers.Rank);
         var started = Stopwatch.GetTimestamp();
+        var sendingBefore = _peers.SendingTime;
         _firstExchange = 0;
         _exchangedBytes = 0;
 
@@ -96,7 +97,8 @@ internal sealed class TrainingStep
             Stopwatch.GetElapsedTime(backwardDone, exchangesDone).TotalSeconds,
             Stopwatch.GetElapsedTime(exchangesDone).TotalSeconds,
             _firstExchange == 0 ? 0 : Stopwatch.GetElapsedTime(_firstExchange, exchangesDone).TotalSeconds,
-            _exchangedBytes);
+            _exchangedBytes,
+            (_peers.SendingTime - sendingBefore).TotalSeconds);
         return new StepOutcome(meanLoss, gradNorm, skipped, phases, _exchange.WireBytes, _exchange.DenseBytes);
     }
 

@@ -138,7 +138,16 @@ internal sealed class AssignmentRun(
         Interlocked.Exchange(ref _step, progress.Step);
         _progressMetrics?.Record(progress);
         // The trainer reports the job's (global-batch) rate; the coordinator adds up its members' own shares.
-        var report = new ProgressReport { Step = progress.Step, Loss = progress.Loss, TokensPerSecond = progress.TokensPerSecond / assignment.WorldSize };
+        var report = new ProgressReport
+        {
+            Step = progress.Step,
+            Loss = progress.Loss,
+            TokensPerSecond = progress.TokensPerSecond / assignment.WorldSize,
+            // This rank's own figures, so the coordinator can name the rank that holds the others up.
+            Timing = progress.StepSeconds > 0
+                ? new StepTiming { StepSeconds = progress.StepSeconds, AllReduceWaitSeconds = progress.Phases.AllReduceWaitSeconds, SendWaitSeconds = progress.Phases.SendWaitSeconds }
+                : null,
+        };
         _ = job.ReportProgressAsync(options.WorkerId, report).ContinueWith(
             t => WorkerLog.ReportFailed(_logger, t.Exception!.GetBaseException().Message),
             CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);

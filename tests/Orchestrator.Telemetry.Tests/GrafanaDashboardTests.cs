@@ -63,6 +63,7 @@ public sealed partial class GrafanaDashboardTests
         });
         server.Training.RecordAllReduce(who, 1000, TimeSpan.FromMilliseconds(1), 2);
         server.Training.RecordHiddenFraction(who, 0.5);
+        server.Training.RecordSendWait(who, 0.01);
         server.Training.RecordCheckpoint(who, TimeSpan.FromSeconds(1), 10, DateTimeOffset.UtcNow);
         var cluster = new ClusterMetrics(["Running", "Completed"]);
         cluster.Update(new ClusterSnapshot

@@ -1,8 +1,12 @@
 using System.CommandLine;
+using Orchestrator.Cluster.Grains.Abstractions;
 
 namespace Orchestrator.Cli.Commands;
 
-/// <summary><c>status [JOB]</c>: one line per job (and, without a job id, one per worker) from a running coordinator.</summary>
+/// <summary>
+/// <c>status [JOB]</c>: one line per job (and, without a job id, one per worker) from a running coordinator; under a
+/// running job with several workers, the rank holding it up (see <see cref="Straggler"/>).
+/// </summary>
 internal static class StatusCommand
 {
     public static Command Create()
@@ -27,6 +31,7 @@ internal static class StatusCommand
             {
                 Console.WriteLine($"{s.Spec.JobId,-28} {s.State,-11} {s.Members.Count,7} {s.Step,8} {s.LastLoss,8:F4} {s.TokensPerSecond,10:F0}  {s.LatestCheckpoint?.Path}");
                 if (s.WaitingReason is { } waiting) Console.WriteLine($"  {waiting}");
+                if (s.State == JobState.Running && s.Slowest is { } slowest) Console.WriteLine($"  {slowest.Describe()}");
             }
             if (parse.GetValue(job) is null)
             {

@@ -18,4 +18,10 @@ public sealed record JobMember
     [Id(5)] public long Step { get; init; }
 
     [Id(6)] public double TokensPerSecond { get; init; }
+
+    /// <summary>Its step time, all-reduce wait and send wait over its last log interval; null until it reports one.</summary>
+    [Id(7)] public StepTiming? Timing { get; init; }
+
+    /// <summary>The address the worker advertised, so a status or a failure names the machine to look at.</summary>
+    public string Host => Uri.TryCreate(GrpcEndpoint, UriKind.Absolute, out var uri) ? uri.Host : GrpcEndpoint;
 }

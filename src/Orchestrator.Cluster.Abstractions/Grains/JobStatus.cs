@@ -47,5 +47,8 @@ public sealed record JobStatus
 
     public string JobId => Spec.JobId;
 
+    /// <summary>The rank holding the job up (see <see cref="Straggler"/>), once every member has reported its timing; null with one worker.</summary>
+    public Straggler? Slowest => Straggler.Find(Members);
+
     public bool IsTerminal => JobStateMachine.IsTerminal(State);
 }

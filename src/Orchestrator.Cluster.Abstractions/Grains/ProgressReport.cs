@@ -16,6 +16,9 @@ public sealed record ProgressReport
     /// <summary>Tokens this rank processed per second; the job's throughput is the sum over ranks.</summary>
     [Id(2)] public double TokensPerSecond { get; init; }
 
+    /// <summary>This rank's own step time, all-reduce wait and send wait over the interval; null when not measured (a final report).</summary>
+    [Id(3)] public StepTiming? Timing { get; init; }
+
     public void Validate(string workerId)
     {
         if (Step < 0)
@@ -27,5 +30,7 @@ public sealed record ProgressReport
         {
             throw new WorkerProtocolException($"worker '{workerId}' reported {TokensPerSecond} tokens/s: it must be a finite non-negative number");
         }
+
+        Timing?.Validate(workerId);
     }
 }

@@ -70,6 +70,7 @@ public static class ControlMapping
             Ready = m.Ready,
             Step = m.Step,
             TokensPerSecond = m.TokensPerSecond,
+            Timing = m.Timing is { } timing ? ToProto(timing) : null,
         }));
         message.History.AddRange(job.History.Select(t => new Proto.JobTransition
         {
@@ -94,6 +95,7 @@ public static class ControlMapping
             Ready = m.Ready,
             Step = m.Step,
             TokensPerSecond = m.TokensPerSecond,
+            Timing = m.Timing is { } timing ? ToDomain(timing) : null,
         }).ToArray(),
         Step = job.Step,
         LastLoss = job.HasLastLoss ? job.LastLoss : null,
@@ -111,6 +113,20 @@ public static class ControlMapping
         Version = job.Version,
         SubmittedUtc = job.SubmittedAt.ToDateTimeOffset(),
         UpdatedUtc = job.UpdatedAt.ToDateTimeOffset(),
+    };
+
+    public static Proto.StepTiming ToProto(StepTiming timing) => new()
+    {
+        StepSeconds = timing.StepSeconds,
+        AllreduceWaitSeconds = timing.AllReduceWaitSeconds,
+        SendWaitSeconds = timing.SendWaitSeconds,
+    };
+
+    public static StepTiming ToDomain(Proto.StepTiming timing) => new()
+    {
+        StepSeconds = timing.StepSeconds,
+        AllReduceWaitSeconds = timing.AllreduceWaitSeconds,
+        SendWaitSeconds = timing.SendWaitSeconds,
     };
 
     public static Proto.Checkpoint ToProto(CheckpointRecord checkpoint)

@@ -112,7 +112,7 @@ internal sealed partial class TrainingJobGrain
     {
         Job.Formations++;
         Job.FormedUtc = Clock.GetUtcNow();
-        Job.Members = members.Select((m, rank) => m with { Rank = rank, Ready = false, TokensPerSecond = 0 }).ToList();
+        Job.Members = members.Select((m, rank) => m with { Rank = rank, Ready = false, TokensPerSecond = 0, Timing = null }).ToList();
         Job.TokensPerSecond = 0;
         Job.WaitingSinceUtc = null;
         Job.WaitingReason = null;

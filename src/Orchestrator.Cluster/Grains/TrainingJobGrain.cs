@@ -250,7 +250,7 @@ internal sealed partial class TrainingJobGrain(
 
     private void RecordProgress(JobMember member, ProgressReport report)
     {
-        ReplaceMember(member with { Step = report.Step, TokensPerSecond = report.TokensPerSecond });
+        ReplaceMember(member with { Step = report.Step, TokensPerSecond = report.TokensPerSecond, Timing = report.Timing ?? member.Timing });
         if (member.Rank == 0)
         {
             Job.Step = report.Step;

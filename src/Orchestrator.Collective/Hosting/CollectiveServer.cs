@@ -64,6 +64,7 @@ public sealed class CollectiveServer : IAsyncDisposable
             kestrel.Listen(bind, port, listen =>
             {
                 listen.Protocols = HttpProtocols.Http2;
+                listen.LimitUnsentBytes();
                 if (tls is not null)
                     listen.UseMutualTls(tls, listen.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger<CollectiveServer>(), "The collective service");
             });

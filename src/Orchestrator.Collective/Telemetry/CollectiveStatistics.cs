@@ -14,6 +14,7 @@ public sealed class CollectiveStatistics
     private long _wireBytesSent;
     private long _payloadBytesReceived;
     private long _operationTicks;
+    private long _sendingTicks;
 
     public long Operations => Interlocked.Read(ref _operations);
 
@@ -28,8 +29,16 @@ public sealed class CollectiveStatistics
     /// <summary>Wall time summed over operations; overlapping operations each count their full duration.</summary>
     public TimeSpan TimeInOperations => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _operationTicks));
 
-    internal void RecordSent(int payloadBytes, int wireBytes)
+    /// <summary>
+    /// Time spent writing chunks to the right neighbour, summed: long when the link to it is slower than the ring's
+    /// other links (the ring's data queues in front of it), near zero when the link keeps up. Which link is slow shows
+    /// here, while every rank's operation time is the same (each waits for the slowest link of the ring).
+    /// </summary>
+    public TimeSpan SendingTime => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _sendingTicks));
+
+    internal void RecordSent(int payloadBytes, int wireBytes, long writeTimestampTicks)
     {
+        Interlocked.Add(ref _sendingTicks, writeTimestampTicks);
         Interlocked.Increment(ref _chunksSent);
         Interlocked.Add(ref _payloadBytesSent, payloadBytes);
         Interlocked.Add(ref _wireBytesSent, wireBytes);

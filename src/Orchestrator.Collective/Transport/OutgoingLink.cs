@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Grpc.Core;
 using Orchestrator.Collective.Errors;
@@ -93,9 +94,10 @@ internal sealed class OutgoingLink
                     {
                         if (item.Chunk is { } chunk)
                         {
+                            var started = Stopwatch.GetTimestamp();
                             await stream.WriteAsync(chunk, context.CancellationToken).ConfigureAwait(false);
                             Interlocked.Increment(ref _written);
-                            _statistics.RecordSent(chunk.PayloadBytes, ChunkWire.MessageBytes(chunk));
+                            _statistics.RecordSent(chunk.PayloadBytes, ChunkWire.MessageBytes(chunk), Stopwatch.GetTimestamp() - started);
                             _metrics.RecordSent(chunk.PayloadBytes);
                         }
 

@@ -36,6 +36,13 @@ public interface IGradientSynchronizer
     /// such as PowerSGD's error buffers, which rank 0 writes into a checkpoint.
     /// </summary>
     Task<float[][]> GatherAsync(float[] values, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Time this rank's sends to its neighbour were held up by the link, summed since the group formed (zero where
+    /// nothing travels or nothing is measured). In a ring every rank's exchange lasts as long as the slowest link's, so
+    /// only this says whose link is slow; the trainer reports it per step (<see cref="Progress.StepPhases.SendWaitSeconds"/>).
+    /// </summary>
+    TimeSpan SendingTime => TimeSpan.Zero;
 }
 
 /// <summary>World size 1: nothing to exchange.</summary>

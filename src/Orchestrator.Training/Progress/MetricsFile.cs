@@ -9,7 +9,8 @@ namespace Orchestrator.Training.Progress;
 /// flushed as they happen so a plot or <c>tail -f</c> sees a run live. Written by rank 0 only. Train rows carry rank 0's
 /// mean all-reduce wait and communication span per step and the hidden share of communication (null with one worker),
 /// so overlap shows without Prometheus, and the gradient bytes rank 0 sent per step, the compression ratio and the
-/// compression in force, and the restarts the job had used (recoveries after a lost worker).
+/// compression in force, and the restarts the job had used (recoveries after a lost worker). With more than one worker
+/// they also carry every rank's step time, all-reduce wait and send wait (<c>ranks</c>), so a slow rank shows.
 /// </summary>
 public sealed class MetricsFile : IDisposable
 {
@@ -33,7 +34,8 @@ public sealed class MetricsFile : IDisposable
         Append(new TrainLine(progress.Step, progress.Loss, progress.LearningRate, progress.GradNorm, progress.TokensPerSecond,
             progress.TokensSeen, progress.ElapsedSeconds, progress.EtaSeconds, progress.SkippedSteps, progress.Rollbacks, progress.Restarts,
             progress.Phases.AllReduceWaitSeconds, progress.Phases.CommunicationSeconds, progress.Phases.HiddenFraction,
-            progress.Phases.AllReduceBytes, progress.WireBytesPerStep, progress.CompressionRatio, progress.GradientCompression));
+            progress.Phases.AllReduceBytes, progress.WireBytesPerStep, progress.CompressionRatio, progress.GradientCompression,
+            progress.StepSeconds, progress.Phases.SendWaitSeconds, progress.Ranks));
 
     public void AppendEval(long step, string split, EvaluationResult result) =>
         Append(new EvalLine(step, split, result.Loss, result.Perplexity, result.BitsPerByte, result.Tokens));
@@ -64,7 +66,10 @@ public sealed class MetricsFile : IDisposable
         [property: JsonPropertyName("allreduce_bytes")] double AllReduceBytes,
         [property: JsonPropertyName("wire_bytes_per_step")] double WireBytesPerStep,
         [property: JsonPropertyName("compression_ratio")] double? CompressionRatio,
-        [property: JsonPropertyName("gradient_compression")] string? GradientCompression)
+        [property: JsonPropertyName("gradient_compression")] string? GradientCompression,
+        [property: JsonPropertyName("step_s")] double StepSeconds,
+        [property: JsonPropertyName("send_wait_s")] double SendWaitSeconds,
+        [property: JsonPropertyName("ranks"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<RankTiming>? Ranks)
     {
         [JsonPropertyName("kind")] public string Kind => "train";
     }

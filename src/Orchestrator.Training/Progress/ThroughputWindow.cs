@@ -48,6 +48,7 @@ internal sealed class ThroughputWindow(long startStep)
             TokensSeen = state.TokensSeen,
             ElapsedSeconds = elapsed.TotalSeconds,
             EtaSeconds = _lastSecondsPerStep * (maxSteps - state.Step),
+            StepSeconds = _lastSecondsPerStep,
             SkippedSteps = state.SkippedSteps,
             Phases = _lastPhases,
             WireBytesPerStep = _lastWireBytesPerStep,

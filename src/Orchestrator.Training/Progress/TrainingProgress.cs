@@ -27,6 +27,9 @@ public sealed record TrainingProgress
     /// <summary>Restarts the distributed job had used (see <see cref="Trainer.JobRestarts"/>); 0 for a single process.</summary>
     [JsonPropertyName("restarts")] public int Restarts { get; init; }
 
+    /// <summary>This rank's mean wall time per training step over the interval (evaluations and checkpoints excluded).</summary>
+    [JsonPropertyName("step_s")] public double StepSeconds { get; init; }
+
     /// <summary>Mean seconds per step in each phase over the interval (see <see cref="StepPhases"/>).</summary>
     [JsonPropertyName("phases")] public StepPhases Phases { get; init; }
 
@@ -38,6 +41,12 @@ public sealed record TrainingProgress
 
     /// <summary>The gradient compression in force: none, bf16 or powersgd-rN (what auto chose, once it has).</summary>
     [JsonPropertyName("gradient_compression")] public string? GradientCompression { get; init; }
+
+    /// <summary>
+    /// Every rank's step time, all-reduce wait and send wait over the interval, indexed by rank: set on the step reports
+    /// of a job with more than one worker (gathered from all ranks), null otherwise.
+    /// </summary>
+    [JsonPropertyName("ranks")] public IReadOnlyList<RankTiming>? Ranks { get; init; }
 
     /// <summary>Set on the report that follows an evaluation of the validation split.</summary>
     [JsonPropertyName("eval")] public EvaluationResult? Evaluation { get; init; }

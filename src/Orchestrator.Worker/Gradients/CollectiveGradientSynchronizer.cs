@@ -50,6 +50,8 @@ public sealed class CollectiveGradientSynchronizer(CollectiveGroup group) : IGra
 
     public Task<double[]> SumAsync(double[] values, CancellationToken cancellationToken) => group.SumAsync(values, cancellationToken);
 
+    public TimeSpan SendingTime => group.Statistics.SendingTime;
+
     public Task<float[][]> GatherAsync(float[] values, CancellationToken cancellationToken) => group.AllGatherAsync(values, cancellationToken);
 
     private static Memory<float> View(Tensor tensor)

@@ -25,6 +25,8 @@ internal sealed class MeasuredGradientSynchronizer(IGradientSynchronizer inner, 
         metrics.RecordAllReduce(who, bytes, Stopwatch.GetElapsedTime(started), WorldSize);
     }
 
+    public TimeSpan SendingTime => inner.SendingTime;
+
     public Task<double[]> SumAsync(double[] values, CancellationToken cancellationToken) => inner.SumAsync(values, cancellationToken);
 
     public Task<float[][]> GatherAsync(float[] values, CancellationToken cancellationToken) => inner.GatherAsync(values, cancellationToken);

@@ -42,6 +42,7 @@ public static class WorkerBuilderExtensions
             {
                 endpoints.CollectiveListener = listen;
                 listen.Protocols = HttpProtocols.Http2;
+                listen.LimitUnsentBytes();
                 if (tls is not null)
                     listen.UseMutualTls(tls, listen.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger<CollectiveServer>(), "The collective service");
             });

@@ -40,7 +40,10 @@ internal sealed class ProgressMetrics(TrainingMetrics metrics, TrainingIdentity 
             metrics.RecordCompression(who, compression, progress.WireBytesPerStep, ratio);
         var phases = progress.Phases;
         if (steps > 0 && phases.CommunicationSeconds > 0)
+        {
             metrics.RecordHiddenFraction(who, 1 - phases.AllReduceWaitSeconds / phases.CommunicationSeconds);
+            metrics.RecordSendWait(who, phases.SendWaitSeconds);
+        }
     }
 
     private static Dictionary<string, double> Phases(StepPhases phases) => phases == default ? [] : new()

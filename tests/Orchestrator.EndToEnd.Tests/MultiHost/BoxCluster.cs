@@ -15,7 +15,7 @@ namespace Orchestrator.EndToEnd.Tests.MultiHost;
 /// </summary>
 internal sealed class BoxCluster : IDisposable
 {
-    public const int GatewayPort = 30000, ControlPort = 5050;
+    public const int GatewayPort = 30000, ControlPort = 5050, WorkerMetricsPort = 9464;
     private readonly List<ChildProcess> _processes = [];
 
     private BoxCluster(ClusterInABox box, string directory, TimeSpan livenessTimeout)
@@ -71,7 +71,7 @@ internal sealed class BoxCluster : IDisposable
         _processes.RemoveAll(p => p.Name == host && p.HasExited);
         _processes.Add(StartInBox(host, host,
             ["worker", "--coordinator", $"{CoordinatorAddress}:{GatewayPort}", "--worker-id", host, "--threads", "1",
-             "--advertise-host", Box.Address(host)]));
+             "--advertise-host", Box.Address(host), "--metrics-port", $"{WorkerMetricsPort}"]));
     }
 
     /// <summary>
@@ -149,6 +149,15 @@ internal sealed class BoxCluster : IDisposable
 
     public Task<JobStatus> WaitForCompletionAsync(string jobId, TimeSpan timeout) =>
         WaitForAsync(jobId, s => s.State == JobState.Completed, timeout, "completion");
+
+    /// <summary>The Prometheus exposition of <paramref name="host"/>'s worker, fetched from inside that host as a scraper on its network would.</summary>
+    public async Task<string> ScrapeWorkerAsync(string host)
+    {
+        var result = await ExternalProcess.RunAsync(ClusterInABox.Script,
+            [.. Box.Launcher(host).Skip(1), "curl", "-sS", "--max-time", "20", $"http://{Box.Address(host)}:{WorkerMetricsPort}/metrics"]);
+        Assert.True(result.ExitCode == 0, result.Describe());
+        return result.Stdout;
+    }
 
     public string Describe() => string.Join('\n', _processes.Select(p => p.Describe()));
 

@@ -58,7 +58,30 @@ public sealed class MetricsFileTests : IDisposable
             Assert.InRange(communication, 0.018, 60);
             Assert.InRange(wait, double.Epsilon, communication);
             Assert.Equal(1 - wait / communication, r.GetProperty("hidden_fraction").GetDouble(), 9);
+
+            // Every rank's own step time, wait and send wait, gathered by rank 0; rank 0's are the row's own.
+            var ranks = r.GetProperty("ranks").EnumerateArray().ToArray();
+            Assert.Equal([0, 1], ranks.Select(k => k.GetProperty("rank").GetInt32()));
+            Assert.Equal(r.GetProperty("step_s").GetDouble(), ranks[0].GetProperty("step_s").GetDouble(), 1e-6);
+            Assert.Equal(wait, ranks[0].GetProperty("allreduce_wait_s").GetDouble(), 1e-6);
+            Assert.Equal(r.GetProperty("send_wait_s").GetDouble(), ranks[0].GetProperty("send_wait_s").GetDouble(), 1e-6);
+            Assert.All(ranks, k =>
+            {
+                // Each exchange's 20 ms count as this rank's sending time (SlowExchange), so each step holds at least that much.
+                Assert.InRange(k.GetProperty("send_wait_s").GetDouble(), 0.019, 60);
+                Assert.InRange(k.GetProperty("allreduce_wait_s").GetDouble(), double.Epsilon, k.GetProperty("step_s").GetDouble());
+            });
         });
+    }
+
+    [Fact]
+    public void Train_rows_of_a_single_worker_have_no_per_rank_timings()
+    {
+        var run = _temp.Sub("alone");
+        using (var metrics = new MetricsFile(run)) metrics.AppendTrain(new TrainingProgress { Step = 10, StepSeconds = 0.05 });
+        var row = TrainRows(run).Single();
+        Assert.Equal(0.05, row.GetProperty("step_s").GetDouble());
+        Assert.False(row.TryGetProperty("ranks", out _));
     }
 
     public void Dispose() => _temp.Dispose();
@@ -68,9 +91,15 @@ public sealed class MetricsFileTests : IDisposable
         public int Rank => inner.Rank;
         public int WorldSize => inner.WorldSize;
 
+        private long _delayedTicks;
+
+        /// <summary>The delays count as time spent sending, as a slow link's would.</summary>
+        public TimeSpan SendingTime => TimeSpan.FromTicks(Interlocked.Read(ref _delayedTicks));
+
         public async Task AverageGradientsAsync(IReadOnlyList<Tensor> gradients, GradientWire wire, CancellationToken cancellationToken)
         {
             await Task.Delay(delay, cancellationToken);
+            Interlocked.Add(ref _delayedTicks, delay.Ticks);
             await inner.AverageGradientsAsync(gradients, wire, cancellationToken);
         }
 
