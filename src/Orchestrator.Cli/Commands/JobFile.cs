@@ -45,8 +45,9 @@ internal sealed record JobFile
     }
 
     /// <summary>
-    /// The spec to submit. vocab_size may be left out: the data path is the workers' path, so the workers take it from
-    /// the data they open (<see cref="RunConfig.WithVocabularyOf"/>), and submitting needs no access to the data.
+    /// The spec to submit; the coordinator checks it. vocab_size may be left out: the data path is the workers' path, so
+    /// the workers take it from the data they open (<see cref="RunConfig.WithVocabularyOf"/>), and submitting needs no
+    /// access to the data. job_id may be left out too: the coordinator then names the job, and submit prints the name.
     /// </summary>
     public JobSpec ToSpec()
     {
@@ -54,7 +55,7 @@ internal sealed record JobFile
         config.ValidateBeforeData();
         return new JobSpec
         {
-            JobId = JobId.Length > 0 ? JobId : $"job-{DateTime.UtcNow:yyyyMMdd-HHmmss}",
+            JobId = JobId,
             DataDir = Data,
             RunDir = RunDir,
             ConfigJson = config.ToJson(),

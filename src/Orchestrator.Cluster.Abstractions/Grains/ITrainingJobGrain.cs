@@ -11,12 +11,12 @@ namespace Orchestrator.Cluster.Grains.Abstractions;
 public interface ITrainingJobGrain : IGrainWithStringKey
 {
     /// <summary>
-    /// Stores and validates the spec (the grain key must equal <see cref="JobSpec.JobId"/>), then claims free
-    /// workers right away; the job stays Pending until enough are free.
-    /// Throws <see cref="InvalidJobSpecException"/> or <see cref="JobAlreadyExistsException"/>.
+    /// Stores the spec (checked where it entered: the grain key must equal its <see cref="JobSpec.JobId"/>), then
+    /// claims free workers right away; the job stays Pending until enough are free.
+    /// Throws <see cref="JobAlreadyExistsException"/>, or <see cref="InvalidJobSpecException"/> for a spec sent to another job's grain.
     /// </summary>
     [Alias("Submit")]
-    Task<JobStatus> SubmitAsync(JobSpec spec);
+    Task<JobStatus> SubmitAsync(ValidJobSpec spec);
 
     /// <summary>Throws <see cref="JobNotFoundException"/> when the job was never submitted.</summary>
     [Alias("GetStatus")]

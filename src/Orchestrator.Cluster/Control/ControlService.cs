@@ -16,14 +16,10 @@ internal sealed class ControlService(IGrainFactory grains, IOptions<CoordinatorO
             throw new InvalidJobSpecException("Spec", "submit request carries no job spec");
         }
 
+        // The one place a spec is checked and the one place a job without an id gets its name.
         var spec = ControlMapping.ToDomain(request.Spec);
-        if (spec.JobId.Length == 0)
-        {
-            spec = spec with { JobId = NewJobId() };
-        }
-
-        spec.Validate();
-        return ControlMapping.ToProto(await grains.GetJob(spec.JobId).SubmitAsync(spec));
+        var valid = ValidJobSpec.From(spec.JobId.Length == 0 ? spec with { JobId = NewJobId() } : spec);
+        return ControlMapping.ToProto(await grains.GetJob(valid.JobId).SubmitAsync(valid));
     }
 
     public override async Task<Proto.Job> GetJob(Proto.GetJobRequest request, ServerCallContext context) =>
@@ -75,5 +71,6 @@ internal sealed class ControlService(IGrainFactory grains, IOptions<CoordinatorO
     private static string RequireJobId(string jobId) =>
         string.IsNullOrWhiteSpace(jobId) ? throw new InvalidJobSpecException(nameof(JobSpec.JobId), "request names no job id") : jobId;
 
+    /// <summary>The name of a job submitted without one (<c>submit</c> prints it): its submission time, plus a random suffix so two submitted in one second differ.</summary>
     private string NewJobId() => $"job-{clock.GetUtcNow():yyyyMMdd-HHmmss}-{Random.Shared.Next(0x10000):x4}";
 }

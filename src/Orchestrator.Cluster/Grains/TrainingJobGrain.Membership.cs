@@ -5,7 +5,8 @@ namespace Orchestrator.Cluster.Grains;
 /// <summary>
 /// The membership half of <see cref="TrainingJobGrain"/>: forming from free workers, growing at a checkpoint, waiting
 /// for workers (with a visible reason and, when recovering, a timeout), losing members, and the monitor that checks
-/// their liveness. Liveness counts from this activation at the earliest, so a coordinator restart declares no one dead.
+/// their liveness. What to decide is <see cref="JobFormationRules"/>; this half fetches what the rules need from the
+/// registry and worker grains and carries their answers out (claims, assignments, state moves, saves).
 /// </summary>
 internal sealed partial class TrainingJobGrain
 {
@@ -16,32 +17,32 @@ internal sealed partial class TrainingJobGrain
     private async Task TryFormAsync()
     {
         var registry = Grains.GetWorkerRegistry();
-        if (Job.State == JobState.Recovering && await NoWorkerCanRunItAsync(registry))
+        if (JobFormationRules.EveryLostMemberCannotRunIt(Job) &&
+            JobFormationRules.NoWorkerCanRunIt(Job, await registry.CountAvailableAsync(excluded: Job.ExcludedWorkers)) is { } hopeless)
         {
+            await FailWaitingAsync(hopeless);
             return;
         }
 
-        // After a failure only workers that checked in since count, so a member that just died is not claimed again.
-        var heardSince = Job.State == JobState.Recovering ? Job.FailedUtc : null;
-        var silent = heardSince is { } failed ? await SilentLostMembersAsync(failed) : [];
-        if (silent.Count > 0 && Clock.GetUtcNow() - heardSince!.Value < Policy.RecoveryGrace)
+        var silent = JobFormationRules.HeardSince(Job) is { } failed
+            ? JobFormationRules.SilentSince(Job.LostMembers, await Task.WhenAll(Job.LostMembers.Select(m => Grains.GetWorker(m.WorkerId).GetStatusAsync())), failed)
+            : [];
+        if (Rules.WaitForLostMembers(Job, silent.Count, Clock.GetUtcNow()) is { } waitingForLost)
         {
-            await NoteWaitingAsync($"waiting for {silent.Count} of the {Job.LostMembers.Count} members of the lost formation to check in (at most " +
-                                   $"{Policy.RecoveryGrace.TotalSeconds:F0} s, Orchestrator:Jobs:RecoveryGrace)");
+            await NoteWaitingAsync(waitingForLost);
             return;
         }
 
-        var claimed = await registry.ClaimAsync(JobId, Spec.EffectiveMinWorkers, Spec.WorldSize, heardSince, Job.ExcludedWorkers);
+        var claim = JobFormationRules.ToForm(Job);
+        var claimed = await registry.ClaimAsync(JobId, claim.Minimum, claim.Maximum, claim.HeardSince, claim.Excluded);
         if (claimed.Count == 0)
         {
-            await NoteWaitingAsync($"waiting for workers: {await registry.CountAvailableAsync(heardSince, Job.ExcludedWorkers)} free and live, needs at least {Spec.EffectiveMinWorkers}");
+            await NoteWaitingAsync(JobFormationRules.WaitingForWorkers(Job, await registry.CountAvailableAsync(claim.HeardSince, claim.Excluded)));
             return;
         }
 
-        var recovering = Job.State == JobState.Recovering;
-        var resumeFrom = Spec.Resume || recovering ? (await Grains.GetCheckpointCatalog(JobId).GetLatestAsync())?.Path : null;
-        // A job lost before its first checkpoint starts again from the seed's initial weights: there is nothing to resume.
-        var resuming = Spec.Resume || (recovering && resumeFrom is not null);
+        var resumeFrom = JobFormationRules.LooksForCheckpoint(Job) ? (await Grains.GetCheckpointCatalog(JobId).GetLatestAsync())?.Path : null;
+        var resuming = JobFormationRules.Resumes(Job, resumeFrom);
         var leftOut = silent;
         foreach (var missing in leftOut)
         {
@@ -55,45 +56,12 @@ internal sealed partial class TrainingJobGrain
     }
 
     /// <summary>
-    /// Fails the job at once when every member of the lost formation reported a fault in its own inputs (a wrong data
-    /// path in the spec, say) and no other worker is free to try: waiting for replacements would only delay the error.
-    /// </summary>
-    private async Task<bool> NoWorkerCanRunItAsync(IWorkerRegistryGrain registry)
-    {
-        if (Job.LostMembers.Count == 0 || !Job.LostMembers.TrueForAll(m => Job.ExcludedWorkers.Contains(m.WorkerId)) ||
-            await registry.CountAvailableAsync(excluded: Job.ExcludedWorkers) > 0)
-        {
-            return false;
-        }
-
-        var reason = $"no worker can run this job: {string.Join(", ", Job.ExcludedWorkers.Select(w => $"'{w}'"))} each reported a fault in its own " +
-                     $"inputs and no other worker is free; fix the job's data/run paths or those workers, then resubmit (last: {Job.FailureReason})";
-        Job.FailureReason = reason;
-        Job.WaitingReason = null;
-        await MoveToAsync(JobState.Failed, reason);
-        return true;
-    }
-
-    /// <summary>
-    /// Members of the lost formation that have not heartbeated since <paramref name="failedUtc"/>. A recovering job
-    /// waits up to <see cref="JobPolicyOptions.RecoveryGrace"/> for them, then re-forms without them and names them.
-    /// </summary>
-    private async Task<List<JobMember>> SilentLostMembersAsync(DateTimeOffset failedUtc)
-    {
-        var statuses = await Task.WhenAll(Job.LostMembers.Select(m => Grains.GetWorker(m.WorkerId).GetStatusAsync()));
-        return Job.LostMembers.Zip(statuses)
-            .Where(pair => pair.Second.LastSeenUtc is not { } seen || seen <= failedUtc)
-            .Select(pair => pair.First)
-            .ToList();
-    }
-
-    /// <summary>
     /// Elastic growth at a checkpoint boundary: free live workers join the current members (up to max_workers) in a
     /// new formation that resumes from the latest checkpoint. Not a failure, so no restart is used.
     /// </summary>
-    private async Task TryGrowAsync(long checkpointStep)
+    private async Task TryGrowAsync(JobFormationRules.Claim claim, long checkpointStep)
     {
-        var joiners = await Grains.GetWorkerRegistry().ClaimAsync(JobId, 1, Spec.EffectiveMaxWorkers - Job.Members.Count, excluded: Job.ExcludedWorkers);
+        var joiners = await Grains.GetWorkerRegistry().ClaimAsync(JobId, claim.Minimum, claim.Maximum, claim.HeardSince, claim.Excluded);
         if (joiners.Count == 0)
         {
             return;
@@ -167,8 +135,7 @@ internal sealed partial class TrainingJobGrain
         }
 
         Job.FailureReason = reason;
-        // A worker that cannot run this job is left out; re-forming without it is not a restart of the job.
-        var recover = !usesRestart || Job.RestartsUsed < Spec.MaxRestarts;
+        var recover = JobFormationRules.Recovers(Job, usesRestart);
         if (recover)
         {
             Job.RestartsUsed += usesRestart ? 1 : 0;
@@ -193,16 +160,15 @@ internal sealed partial class TrainingJobGrain
     /// <summary>A Recovering job that found no replacements within <see cref="JobPolicyOptions.ReplacementTimeout"/> fails, saying what it had and needed.</summary>
     private async Task GiveUpWaitingIfOverdueAsync()
     {
-        var timeout = Policy.ReplacementTimeout;
-        if (Job.State != JobState.Recovering || Job.WaitingSinceUtc is not { } since || Clock.GetUtcNow() - Max(since, activatedUtc) <= timeout)
+        if (Rules.WaitedTooLong(Job, Clock.GetUtcNow(), activatedUtc))
         {
-            return;
+            await FailWaitingAsync(Rules.GaveUpWaiting(Job, await Grains.GetWorkerRegistry().CountAvailableAsync(excluded: Job.ExcludedWorkers)));
         }
+    }
 
-        var available = await Grains.GetWorkerRegistry().CountAvailableAsync(excluded: Job.ExcludedWorkers);
-        var reason = $"no replacement workers within {timeout.TotalSeconds:F0} s (Orchestrator:Jobs:ReplacementTimeout): the job had {Job.LostFormationSize} workers, " +
-                     $"{available} free and live now, needs at least {Spec.EffectiveMinWorkers} (min_workers); start more workers or resubmit with a lower min_workers " +
-                     $"(last failure: {Job.FailureReason})";
+    /// <summary>A waiting job fails: the reason replaces the waiting reason.</summary>
+    private async Task FailWaitingAsync(string reason)
+    {
         Job.FailureReason = reason;
         Job.WaitingReason = null;
         await MoveToAsync(JobState.Failed, reason);
@@ -236,43 +202,19 @@ internal sealed partial class TrainingJobGrain
     private async Task CheckMembersAsync()
     {
         var now = Clock.GetUtcNow();
-        var timeout = Policy.WorkerLivenessTimeout;
         var statuses = await Task.WhenAll(Job.Members.Select(m => Grains.GetWorker(m.WorkerId).GetStatusAsync()));
         foreach (var (member, status) in Job.Members.Zip(statuses))
         {
-            if (status.Info is null)
+            if (Rules.WhyLost(member, status, now, activatedUtc) is { } lost)
             {
-                await HandleMemberFailureAsync($"worker '{member.WorkerId}' (rank {member.Rank}) unregistered", member.WorkerId, null);
-                return;
-            }
-
-            if (status.Incarnation != member.Incarnation)
-            {
-                await HandleMemberFailureAsync(
-                    $"worker '{member.WorkerId}' (rank {member.Rank}) restarted (registration {member.Incarnation} -> {status.Incarnation})", member.WorkerId, null);
-                return;
-            }
-
-            var seen = Max(status.LastSeenUtc ?? activatedUtc, activatedUtc);
-            if (now - seen > timeout)
-            {
-                var silent = $"{(now - seen).TotalSeconds:F0} s";
-                await HandleMemberFailureAsync(
-                    $"worker '{member.WorkerId}' (rank {member.Rank}) not heard from for {silent} (liveness timeout {timeout.TotalSeconds:F0} s; " +
-                    $"its host: {HostOf(member.GrpcEndpoint)})", member.WorkerId, null);
+                await HandleMemberFailureAsync(lost, member.WorkerId, null);
                 return;
             }
         }
 
-        if (Job.State == JobState.Forming && now - Max(Job.FormedUtc, activatedUtc) > Policy.ReadyTimeout)
+        if (Rules.NotReadyInTime(Job, now, activatedUtc) is { } notReady)
         {
-            var waiting = string.Join(", ", Job.Members.Where(m => !m.Ready).Select(m => $"'{m.WorkerId}'"));
-            await HandleMemberFailureAsync(
-                $"workers {waiting} did not confirm ready within {Policy.ReadyTimeout.TotalSeconds:F0} s", null, null);
+            await HandleMemberFailureAsync(notReady, null, null);
         }
     }
-
-    // The address a member advertised, so a failure names the machine to look at, not only the worker id.
-    private static string HostOf(string endpoint) =>
-        Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) ? uri.Host : endpoint;
 }

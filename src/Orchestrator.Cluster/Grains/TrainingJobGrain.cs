@@ -8,7 +8,9 @@ namespace Orchestrator.Cluster.Grains;
 /// One job's state machine and membership; see <see cref="ITrainingJobGrain"/>. While the job is live a
 /// monitor timer retries forming (Pending, Recovering; a Recovering job gives up after the replacement timeout)
 /// and checks that members are alive and have not restarted (Forming, Running). At each checkpoint rank 0 reports,
-/// free workers are admitted up to max_workers. Every change is written to grain storage before the grain tells workers.
+/// free workers are admitted up to max_workers. Every change that must survive a restart is written to grain storage
+/// before the grain tells workers; progress reports are not (<see cref="NoteUnsavedChange"/>). What to decide about
+/// membership is <see cref="JobFormationRules"/>; the spec arrives checked (<see cref="ValidJobSpec"/>).
 /// </summary>
 internal sealed partial class TrainingJobGrain(
     [PersistentState("job", ClusterStorage.Name)] IPersistentState<TrainingJobState> state,
@@ -25,14 +27,19 @@ internal sealed partial class TrainingJobGrain(
     /// </summary>
     private DateTimeOffset activatedUtc;
 
-    // The membership half (TrainingJobGrain.Membership.cs) reaches the constructor's dependencies through these.
-    private IGrainFactory Grains => grains;
+    /// <summary>Progress was recorded (and the version moved) since the state was last written; see <see cref="NoteUnsavedChange"/>.</summary>
+    private bool unsaved;
 
-    private JobPolicyOptions Policy => policy.Value;
+    // One member per dependency, for both halves of this partial class (a primary-constructor parameter is visible in
+    // this file only); the parameters themselves are used nowhere else.
+    private IGrainFactory Grains { get; } = grains;
 
-    private TimeProvider Clock => clock;
+    private JobPolicyOptions Policy { get; } = policy.Value;
 
-    /// <summary>The grain's logger, for both parts of this partial class (a primary-constructor parameter is visible in this file only).</summary>
+    private JobFormationRules Rules { get; } = new(policy.Value);
+
+    private TimeProvider Clock { get; } = clock;
+
     private ILogger Logger { get; } = logger;
 
     private string JobId => this.GetPrimaryKeyString();
@@ -42,9 +49,19 @@ internal sealed partial class TrainingJobGrain(
     /// <summary>Valid once <see cref="EnsureSubmitted"/> passed.</summary>
     private JobSpec Spec => Job.Spec!;
 
+    /// <summary>Stores progress reported since the last write when the grain goes away cleanly (a coordinator stop, idle collection).</summary>
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (unsaved)
+        {
+            await state.WriteStateAsync(cancellationToken);
+            unsaved = false;
+        }
+    }
+
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        activatedUtc = clock.GetUtcNow();
+        activatedUtc = Clock.GetUtcNow();
         if (Job.Spec is not null && !JobStateMachine.IsTerminal(Job.State))
         {
             StartMonitor();
@@ -53,7 +70,7 @@ internal sealed partial class TrainingJobGrain(
         return Task.CompletedTask;
     }
 
-    public async Task<JobStatus> SubmitAsync(JobSpec spec)
+    public async Task<JobStatus> SubmitAsync(ValidJobSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
         if (Job.Spec is not null)
@@ -67,16 +84,15 @@ internal sealed partial class TrainingJobGrain(
             throw new InvalidJobSpecException(nameof(JobSpec.JobId), $"spec names job '{spec.JobId}' but was sent to job grain '{JobId}'");
         }
 
-        spec.Validate();
-        var now = clock.GetUtcNow();
-        Job.Spec = spec;
+        var now = Clock.GetUtcNow();
+        Job.Spec = spec.Spec;
         Job.State = JobState.Pending;
         Job.SubmittedUtc = now;
         Job.WaitingSinceUtc = now;
         Job.History.Add(new JobTransition { From = null, To = JobState.Pending, AtUtc = now, Reason = "submitted" });
         await SaveAsync();
-        await grains.GetJobRegistry().AddAsync(JobId);
-        JobLog.Submitted(Logger, JobId, spec.WorldSize, spec.EffectiveMinWorkers, spec.EffectiveMaxWorkers);
+        await Grains.GetJobRegistry().AddAsync(JobId);
+        JobLog.Submitted(Logger, JobId, Spec.WorldSize, Spec.EffectiveMinWorkers, Spec.EffectiveMaxWorkers);
 
         await TryFormAsync();
         StartMonitor();
@@ -115,14 +131,14 @@ internal sealed partial class TrainingJobGrain(
         }
 
         // A member that found a fault in its own inputs answered too: re-form without it now that everyone has.
-        if (Job.Members.Find(m => !m.Ready) is { } faulty && Job.Members.TrueForAll(m => m.Ready || Job.ExcludedWorkers.Contains(m.WorkerId)))
+        if (JobFormationRules.AtFaultOnceAllAnswered(Job) is { } faulty)
         {
             await HandleMemberFailureAsync(Job.FailureReason ?? $"worker '{faulty.WorkerId}' (rank {faulty.Rank}) cannot run this job", faulty.WorkerId, null, usesRestart: false);
         }
         else if (Job.Members.All(m => m.Ready))
         {
             await MoveToAsync(JobState.Running, $"all {Job.Members.Count} members ready");
-            await Task.WhenAll(Job.Members.Select(m => grains.GetWorker(m.WorkerId).StartAsync(JobId, CurrentAttempt)));
+            await Task.WhenAll(Job.Members.Select(m => Grains.GetWorker(m.WorkerId).StartAsync(JobId, CurrentAttempt)));
         }
 
         return Job.State;
@@ -139,7 +155,7 @@ internal sealed partial class TrainingJobGrain(
         }
 
         RecordProgress(member, report);
-        await SaveAsync();
+        NoteUnsavedChange();
         return Job.State;
     }
 
@@ -153,13 +169,13 @@ internal sealed partial class TrainingJobGrain(
                 $"worker '{workerId}' is not a member of job '{JobId}' attempt {CurrentAttempt}, so its checkpoint '{checkpoint.Path}' was not recorded");
         }
 
-        var catalog = grains.GetCheckpointCatalog(JobId);
+        var catalog = Grains.GetCheckpointCatalog(JobId);
         var prune = await catalog.AddAsync(checkpoint);
         Job.LatestCheckpoint = await catalog.GetLatestAsync();
         await SaveAsync();
-        if (Job.State == JobState.Running && member.Rank == 0 && Job.Members.Count < Spec.EffectiveMaxWorkers)
+        if (JobFormationRules.ToGrow(Job, member) is { } growth)
         {
-            await TryGrowAsync(checkpoint.Step);
+            await TryGrowAsync(growth, checkpoint.Step);
         }
 
         return prune;
@@ -196,9 +212,7 @@ internal sealed partial class TrainingJobGrain(
             return Job.State;
         }
 
-        // Also when the job is already recovering: every member may find the same fault in its own inputs.
-        var inFormation = FindMember(workerId) is not null || Job.LostMembers.Exists(m => m.WorkerId == workerId);
-        if (workerAtFault && inFormation && !Job.ExcludedWorkers.Contains(workerId))
+        if (JobFormationRules.Excludes(Job, workerId, workerAtFault))
         {
             Job.ExcludedWorkers.Add(workerId);
             JobLog.Excluded(Logger, JobId, workerId, reason);
@@ -210,9 +224,7 @@ internal sealed partial class TrainingJobGrain(
             return Job.State;
         }
 
-        // While forming every member checks its own inputs before confirming: wait for all their answers, so members
-        // that share the fault are all left out at once instead of being released before they could say so.
-        if (workerAtFault && Job.State == JobState.Forming && Job.Members.Exists(m => !m.Ready && !Job.ExcludedWorkers.Contains(m.WorkerId)))
+        if (JobFormationRules.AwaitsOtherAnswers(Job, workerAtFault))
         {
             Job.FailureReason = $"worker '{workerId}' (rank {member.Rank}) cannot run this job: {reason}";
             await SaveAsync();
@@ -236,7 +248,7 @@ internal sealed partial class TrainingJobGrain(
     /// <summary>The one place a job changes state: checks the move against the table, records it, saves.</summary>
     private async Task MoveToAsync(JobState to, string reason)
     {
-        var transition = JobStateMachine.Move(JobId, Job.State, to, reason, clock.GetUtcNow());
+        var transition = JobStateMachine.Move(JobId, Job.State, to, reason, Clock.GetUtcNow());
         Job.State = to;
         Job.History.Add(transition);
         await SaveAsync();
@@ -260,18 +272,30 @@ internal sealed partial class TrainingJobGrain(
         Job.TokensPerSecond = Job.Members.Sum(m => m.TokensPerSecond);
     }
 
-    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
-
     private JobMember? FindMember(string workerId) => Job.Members.Find(m => m.WorkerId == workerId);
 
     private void ReplaceMember(JobMember updated) =>
         Job.Members[Job.Members.FindIndex(m => m.WorkerId == updated.WorkerId)] = updated;
 
+    /// <summary>Writes the state, with any progress noted since the last write: every change that must survive a restart goes through here.</summary>
     private async Task SaveAsync()
     {
         Job.Version++;
-        Job.UpdatedUtc = clock.GetUtcNow();
+        Job.UpdatedUtc = Clock.GetUtcNow();
         await state.WriteStateAsync();
+        unsaved = false;
+    }
+
+    /// <summary>
+    /// A progress report changes the job (watchers see a new version) without a write: a restarted coordinator gets
+    /// fresh reports within a log interval, so a write per report per worker would buy nothing. The next save (a
+    /// checkpoint, a state change) or a clean deactivation stores it.
+    /// </summary>
+    private void NoteUnsavedChange()
+    {
+        Job.Version++;
+        Job.UpdatedUtc = Clock.GetUtcNow();
+        unsaved = true;
     }
 
     private JobStatus Snapshot() => new()

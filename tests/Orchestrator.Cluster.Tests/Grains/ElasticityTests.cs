@@ -22,7 +22,7 @@ public sealed class ElasticityTests(ClusterFixture fixture) : IAsyncLifetime
         var spec = Spec(worldSize: 2);
         var job = Grains.GetJob(spec.JobId);
 
-        var pending = await job.SubmitAsync(spec);
+        var pending = await job.SubmitAsync(ValidJobSpec.From(spec));
 
         Assert.Equal(JobState.Pending, pending.State);
         Assert.Matches(@"^waiting for workers: 1 free and live, needs at least 2, since \d\d:\d\d:\d\d UTC$", pending.WaitingReason);
@@ -122,7 +122,7 @@ public sealed class ElasticityTests(ClusterFixture fixture) : IAsyncLifetime
         var spec = Spec(worldSize: 3) with { MinWorkers = 2, MaxRestarts = 0 };
         var job = Grains.GetJob(spec.JobId);
         scenario.Track(job);
-        Assert.Equal(JobState.Forming, (await job.SubmitAsync(spec)).State);
+        Assert.Equal(JobState.Forming, (await job.SubmitAsync(ValidJobSpec.From(spec))).State);
 
         // c answers first; a and b have not checked their inputs yet, so nobody is released before they can answer.
         Assert.Equal(JobState.Forming, await job.ReportFailureAsync(c.Id, 0, "dataset directory '/data/tiny' does not exist", workerAtFault: true));
@@ -142,7 +142,7 @@ public sealed class ElasticityTests(ClusterFixture fixture) : IAsyncLifetime
         var spec = Spec(worldSize: 2) with { MaxRestarts = 1 };
         var job = Grains.GetJob(spec.JobId);
         scenario.Track(job);
-        await job.SubmitAsync(spec);
+        await job.SubmitAsync(ValidJobSpec.From(spec));
 
         Assert.Equal(JobState.Forming, await job.ReportFailureAsync(b.Id, 0, "dataset directory '/data/tiny' does not exist", workerAtFault: true));
         await job.ReportFailureAsync(a.Id, 0, "dataset directory '/data/tiny' does not exist", workerAtFault: true);

@@ -20,7 +20,7 @@ public sealed class JobLifecycleTests(ClusterFixture fixture) : IAsyncLifetime
         var (c, a, b) = (await Worker("c", 7003), await Worker("a", 7001), await Worker("b", 7002));
         var spec = Spec(worldSize: 3) with { ConfigJson = """{"n_layer":4,"lr":0.001}""" };
 
-        var status = await Grains.GetJob(spec.JobId).SubmitAsync(spec);
+        var status = await Grains.GetJob(spec.JobId).SubmitAsync(ValidJobSpec.From(spec));
 
         Assert.Equal(JobState.Forming, status.State);
         Assert.Equal(0, status.Attempt);
@@ -56,7 +56,7 @@ public sealed class JobLifecycleTests(ClusterFixture fixture) : IAsyncLifetime
         var (a, b) = (await Worker("a", 7101), await Worker("b", 7102));
         var spec = Spec(worldSize: 2);
         var job = Grains.GetJob(spec.JobId);
-        await job.SubmitAsync(spec);
+        await job.SubmitAsync(ValidJobSpec.From(spec));
 
         Assert.Equal(JobState.Forming, await job.ConfirmReadyAsync(a.Id, attempt: 0));
         Assert.Equal(JobState.Forming, await job.ConfirmReadyAsync(a.Id, attempt: 0));
@@ -108,7 +108,7 @@ public sealed class JobLifecycleTests(ClusterFixture fixture) : IAsyncLifetime
 
         // Freed workers are claimable again.
         var next = Spec(worldSize: 2);
-        Assert.Equal(JobState.Forming, (await Grains.GetJob(next.JobId).SubmitAsync(next)).State);
+        Assert.Equal(JobState.Forming, (await Grains.GetJob(next.JobId).SubmitAsync(ValidJobSpec.From(next))).State);
     }
 
     [Fact]
@@ -158,7 +158,7 @@ public sealed class JobLifecycleTests(ClusterFixture fixture) : IAsyncLifetime
         var spec = Spec(worldSize: 2);
         var job = Grains.GetJob(spec.JobId);
 
-        Assert.Equal(JobState.Pending, (await job.SubmitAsync(spec)).State);
+        Assert.Equal(JobState.Pending, (await job.SubmitAsync(ValidJobSpec.From(spec))).State);
         Assert.True((await a.Grain.GetStatusAsync()).JobId is null);
 
         var b = await Worker("b", 7502);
@@ -172,7 +172,7 @@ public sealed class JobLifecycleTests(ClusterFixture fixture) : IAsyncLifetime
         var (a, b) = (await Worker("a", 7551), await Worker("b", 7552));
         var spec = Spec(worldSize: 4) with { MinWorkers = 2, MaxWorkers = 4 };
 
-        var status = await Grains.GetJob(spec.JobId).SubmitAsync(spec);
+        var status = await Grains.GetJob(spec.JobId).SubmitAsync(ValidJobSpec.From(spec));
 
         Assert.Equal(JobState.Forming, status.State);
         Assert.Equal(2, status.Members.Count);
@@ -254,7 +254,7 @@ public sealed class JobLifecycleTests(ClusterFixture fixture) : IAsyncLifetime
         var (a, b) = (await Worker("a", 7901), await Worker("b", 7902));
         var spec = Spec(worldSize: 2);
         var job = Grains.GetJob(spec.JobId);
-        await job.SubmitAsync(spec);
+        await job.SubmitAsync(ValidJobSpec.From(spec));
         await job.ConfirmReadyAsync(a.Id, 0);
 
         var failed = await Eventually.MatchesAsync(job.GetStatusAsync, s => s.State == JobState.Failed,
@@ -267,15 +267,18 @@ public sealed class JobLifecycleTests(ClusterFixture fixture) : IAsyncLifetime
     {
         var spec = Spec(worldSize: 1);
         var job = Grains.GetJob(spec.JobId);
-        await job.SubmitAsync(spec);
+        await job.SubmitAsync(ValidJobSpec.From(spec));
 
-        var again = await Assert.ThrowsAsync<JobAlreadyExistsException>(() => job.SubmitAsync(spec));
+        var again = await Assert.ThrowsAsync<JobAlreadyExistsException>(() => job.SubmitAsync(ValidJobSpec.From(spec)));
         Assert.Contains($"'{spec.JobId}'", again.Message);
         var missing = await Assert.ThrowsAsync<JobNotFoundException>(() => Grains.GetJob("never-submitted").GetStatusAsync());
         Assert.Contains("'never-submitted'", missing.Message);
         var bad = Spec(worldSize: 2) with { MinWorkers = 3 };
-        var invalid = await Assert.ThrowsAsync<InvalidJobSpecException>(() => Grains.GetJob(bad.JobId).SubmitAsync(bad));
+        // A bad spec never reaches a grain: the grain takes only a checked one, and one sent to another job's grain is refused.
+        var invalid = Assert.Throws<InvalidJobSpecException>(() => ValidJobSpec.From(bad));
         Assert.Equal(nameof(JobSpec.MinWorkers), invalid.Field);
+        var misrouted = await Assert.ThrowsAsync<InvalidJobSpecException>(() => Grains.GetJob(bad.JobId).SubmitAsync(ValidJobSpec.From(Spec(worldSize: 1))));
+        Assert.Equal(nameof(JobSpec.JobId), misrouted.Field);
         await Assert.ThrowsAsync<JobNotFoundException>(() => Grains.GetJob(bad.JobId).GetStatusAsync());
         Assert.Contains(spec.JobId, await Grains.GetJobRegistry().ListAsync());
         await job.CancelAsync("test over");

@@ -18,7 +18,7 @@ public sealed class JobSpecValidationTests
     [Fact]
     public void A_complete_spec_passes()
     {
-        Valid.Validate();
+        Assert.Same(Valid, ValidJobSpec.From(Valid).Spec);
         Assert.Equal(2, Valid.EffectiveMinWorkers);
         Assert.Equal(8, Valid.EffectiveMaxWorkers);
     }
@@ -51,7 +51,7 @@ public sealed class JobSpecValidationTests
     [MemberData(nameof(Broken))]
     public void A_broken_spec_is_refused_naming_the_field_and_value(JobSpec spec, string field, string messagePart)
     {
-        var error = Assert.Throws<InvalidJobSpecException>(spec.Validate);
+        var error = Assert.Throws<InvalidJobSpecException>(() => ValidJobSpec.From(spec));
         Assert.Equal(field, error.Field);
         Assert.Contains(messagePart, error.Message);
     }

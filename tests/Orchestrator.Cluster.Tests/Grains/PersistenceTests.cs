@@ -14,7 +14,7 @@ public sealed class PersistenceTests(ClusterFixture fixture)
         await using var a = await TestWorker.StartAsync(grains, $"{prefix}-a", 7951);
         var spec = new JobSpec { JobId = $"persist-{prefix}", DataDir = "/d", RunDir = "/r", ConfigJson = """{"k":1}""", WorldSize = 1 };
         var job = grains.GetJob(spec.JobId);
-        await job.SubmitAsync(spec);
+        await job.SubmitAsync(ValidJobSpec.From(spec));
         await job.ConfirmReadyAsync(a.Id, 0);
         await job.ReportCheckpointAsync(a.Id, new CheckpointRecord { Step = 40, Path = "/r/step-40", Sha256 = new string('e', 64), ValLoss = 1.25 });
         await job.ReportCompletedAsync(a.Id, new ProgressReport { Step = 42, Loss = 1.5, TokensPerSecond = 321 });

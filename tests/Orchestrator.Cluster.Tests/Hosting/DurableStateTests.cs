@@ -99,6 +99,36 @@ public sealed class DurableStateTests : IDisposable
         await second.StopAsync();
     }
 
+    [Fact]
+    public async Task Progress_reports_are_not_written_to_the_state_store_but_a_checkpoint_writes_them()
+    {
+        var clusterId = $"durable-{Guid.NewGuid():N}";
+        var settings = CoordinatorSettings.OnFreePorts(clusterId);
+        settings["Orchestrator:Coordinator:StateStore"] = "File";
+        settings["Orchestrator:Coordinator:StateDirectory"] = stateDir;
+        settings["Orchestrator:Jobs:WorkerLivenessTimeout"] = Liveness.ToString();
+        await using var host = CoordinatorHost.Create([], settings);
+        await host.StartAsync();
+        await using var connection = await CoordinatorConnection.ConnectAsync(
+            new CoordinatorConnectionOptions { Gateways = host.GatewayEndpoint, ClusterId = clusterId });
+        await connection.Worker("quiet-a").RegisterAsync(new WorkerInfo { Host = "box", GrpcEndpoint = "127.0.0.1:7821", Pid = 7821 });
+        using var control = ControlClient.Connect(host.ControlAddress.ToString());
+        await control.SubmitAsync(new JobSpec { JobId = "quiet-job", DataDir = "/d", RunDir = "/r", WorldSize = 1 });
+        var job = connection.Job("quiet-job");
+        Assert.Equal(JobState.Running, await job.ConfirmReadyAsync("quiet-a", 0));
+        var stored = Assert.Single(Directory.GetFiles(stateDir, "quiet-job.job", SearchOption.AllDirectories));
+        var running = await File.ReadAllBytesAsync(stored);
+
+        await job.ReportProgressAsync("quiet-a", new ProgressReport { Step = 5, Loss = 3.5, TokensPerSecond = 50 });
+        var reported = await control.GetJobAsync("quiet-job");
+
+        Assert.Equal((5L, 3.5), (reported.Step, reported.LastLoss));
+        Assert.Equal(running, await File.ReadAllBytesAsync(stored));
+        await job.ReportCheckpointAsync("quiet-a", new CheckpointRecord { Step = 5, Path = "/r/step-5", Sha256 = new string('c', 64) });
+        Assert.NotEqual(running, await File.ReadAllBytesAsync(stored));
+        await host.StopAsync();
+    }
+
     public void Dispose()
     {
         if (Directory.Exists(stateDir)) Directory.Delete(stateDir, recursive: true);

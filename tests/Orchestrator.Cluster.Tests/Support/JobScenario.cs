@@ -39,7 +39,7 @@ public sealed class JobScenario(IGrainFactory grains, string prefixLetter) : IAs
     {
         var job = grains.GetJob(spec.JobId);
         jobs.Add(job);
-        Assert.Equal(JobState.Forming, (await job.SubmitAsync(spec)).State);
+        Assert.Equal(JobState.Forming, (await job.SubmitAsync(ValidJobSpec.From(spec))).State);
         var state = JobState.Forming;
         foreach (var member in members)
         {
