@@ -26,16 +26,16 @@ public sealed class ServingHost : IAsyncDisposable
     /// <summary>Request bodies beyond this are refused with 413: prompts are bounded by the context anyway.</summary>
     public const long MaxRequestBodyBytes = 1 << 20;
 
-    private readonly WebApplication app;
-    private readonly TrainedModel trained;
-    private readonly ListenOptions[] endpoints;
-    private readonly ContinuousBatcher batcher;
-    private int disposed;
+    private readonly WebApplication _app;
+    private readonly TrainedModel _trained;
+    private readonly ListenOptions[] _endpoints;
+    private readonly ContinuousBatcher _batcher;
+    private int _disposed;
 
     private ServingHost(WebApplication app, TrainedModel trained, ListenOptions[] endpoints, ServingOptions options, ServedModel served)
     {
-        (this.app, this.trained, this.endpoints, Options, Model) = (app, trained, endpoints, options, served);
-        batcher = app.Services.GetRequiredService<ContinuousBatcher>();
+        (_app, _trained, _endpoints, Options, Model) = (app, trained, endpoints, options, served);
+        _batcher = app.Services.GetRequiredService<ContinuousBatcher>();
     }
 
     public ServingOptions Options { get; }
@@ -43,16 +43,16 @@ public sealed class ServingHost : IAsyncDisposable
     public ServedModel Model { get; }
 
     /// <summary>The HTTP address as bound, e.g. http://127.0.0.1:8000/; known after <see cref="StartAsync"/>.</summary>
-    public Uri Url => Address(endpoints[0]);
+    public Uri Url => Address(_endpoints[0]);
 
     /// <summary>The gRPC (cleartext HTTP/2) address as bound; known after <see cref="StartAsync"/>.</summary>
-    public Uri GrpcUrl => Address(endpoints[1]);
+    public Uri GrpcUrl => Address(_endpoints[1]);
 
     /// <summary>Forward passes, batch sizes and tokens since start: how well the decoding loop batches.</summary>
-    public BatcherStatistics Statistics => batcher.Statistics;
+    public BatcherStatistics Statistics => _batcher.Statistics;
 
     /// <summary>For tests that must control when requests are admitted (ContinuousBatcher.HoldAdmissionUntilWaiting).</summary>
-    internal ContinuousBatcher Batcher => batcher;
+    internal ContinuousBatcher Batcher => _batcher;
 
     /// <summary>
     /// Validates <paramref name="options"/>, loads the checkpoint onto the device and builds the server without starting
@@ -105,33 +105,33 @@ public sealed class ServingHost : IAsyncDisposable
     /// <summary>Warms the model up, then opens the ports; returns once requests are accepted.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
-        batcher.Start();
-        await batcher.Ready.WaitAsync(cancellationToken).ConfigureAwait(false);
-        await app.StartAsync(cancellationToken).ConfigureAwait(false);
-        ServingLog.Serving(app.Logger, Model.Name, Model.Model.ParameterCount(), Model.Device.ToString(), Url, GrpcUrl);
+        _batcher.Start();
+        await _batcher.Ready.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _app.StartAsync(cancellationToken).ConfigureAwait(false);
+        ServingLog.Serving(_app.Logger, Model.Name, Model.Model.ParameterCount(), Model.Device.ToString(), Url, GrpcUrl);
     }
 
     /// <summary>Stops accepting requests, lets those in flight finish (up to 10 s), then stops the decoding loop.</summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
-        await app.StopAsync(cancellationToken).ConfigureAwait(false);
-        await batcher.StopAsync().ConfigureAwait(false);
+        await _app.StopAsync(cancellationToken).ConfigureAwait(false);
+        await _batcher.StopAsync().ConfigureAwait(false);
     }
 
     /// <summary>Starts and serves until <paramref name="cancellationToken"/> fires or the process gets Ctrl+C / SIGTERM.</summary>
     public async Task RunAsync(CancellationToken cancellationToken = default)
     {
         await StartAsync(cancellationToken).ConfigureAwait(false);
-        await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+        await _app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
         await StopAsync(CancellationToken.None).ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref disposed, 1) == 1) return;
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         await StopAsync(CancellationToken.None).ConfigureAwait(false);
-        await app.DisposeAsync().ConfigureAwait(false);
-        trained.Dispose();
+        await _app.DisposeAsync().ConfigureAwait(false);
+        _trained.Dispose();
     }
 
     /// <summary>The run's directory name for <c>RUN/checkpoints/step-N</c>, else the checkpoint directory's own name.</summary>

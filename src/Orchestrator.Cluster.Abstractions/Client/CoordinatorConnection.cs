@@ -22,12 +22,12 @@ namespace Orchestrator.Cluster.Client;
 /// </summary>
 public sealed class CoordinatorConnection : IAsyncDisposable
 {
-    private readonly IHost? host;
+    private readonly IHost? _host;
 
     private CoordinatorConnection(IHost host, string gateways)
         : this(host.Services.GetRequiredService<IClusterClient>(), gateways)
     {
-        this.host = host;
+        _host = host;
     }
 
     /// <summary>
@@ -90,8 +90,8 @@ public sealed class CoordinatorConnection : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (host is null) return;
-        await host.StopAsync();
-        host.Dispose();
+        if (_host is null) return;
+        await _host.StopAsync();
+        _host.Dispose();
     }
 }

@@ -18,13 +18,13 @@ namespace Orchestrator.Cluster.Control;
 /// </summary>
 public sealed class ControlClient : IDisposable
 {
-    private readonly GrpcChannel channel;
-    private readonly Proto.Control.ControlClient client;
-    private readonly MutualTlsCredentials? tls;
+    private readonly GrpcChannel _channel;
+    private readonly Proto.Control.ControlClient _client;
+    private readonly MutualTlsCredentials? _tls;
 
     private ControlClient(Uri address, string? clusterToken, MutualTlsCredentials? tls)
     {
-        this.tls = tls;
+        _tls = tls;
         var handler = new SocketsHttpHandler();
         if (tls is not null)
         {
@@ -33,12 +33,12 @@ public sealed class ControlClient : IDisposable
         }
 
         Address = address;
-        channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
+        _channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
         {
             HttpHandler = ClusterTokenHandler.Wrap(clusterToken, handler),
             DisposeHttpClient = true,
         });
-        client = new Proto.Control.ControlClient(channel);
+        _client = new Proto.Control.ControlClient(_channel);
     }
 
     /// <summary>The coordinator's control endpoint, e.g. http://127.0.0.1:5050.</summary>
@@ -66,28 +66,28 @@ public sealed class ControlClient : IDisposable
     /// <summary>Submits a job; an empty <see cref="JobSpec.JobId"/> lets the coordinator pick one (returned in the status).</summary>
     public Task<JobStatus> SubmitAsync(JobSpec spec, CancellationToken cancellationToken = default) =>
         CallAsync(async () => ControlMapping.ToDomain(
-            await client.SubmitJobAsync(new Proto.SubmitJobRequest { Spec = ControlMapping.ToProto(spec) }, cancellationToken: cancellationToken)));
+            await _client.SubmitJobAsync(new Proto.SubmitJobRequest { Spec = ControlMapping.ToProto(spec) }, cancellationToken: cancellationToken)));
 
     public Task<JobStatus> GetJobAsync(string jobId, CancellationToken cancellationToken = default) =>
         CallAsync(async () => ControlMapping.ToDomain(
-            await client.GetJobAsync(new Proto.GetJobRequest { JobId = jobId }, cancellationToken: cancellationToken)));
+            await _client.GetJobAsync(new Proto.GetJobRequest { JobId = jobId }, cancellationToken: cancellationToken)));
 
     public Task<IReadOnlyList<JobStatus>> ListJobsAsync(CancellationToken cancellationToken = default) =>
         CallAsync<IReadOnlyList<JobStatus>>(async () =>
-            (await client.ListJobsAsync(new Proto.ListJobsRequest(), cancellationToken: cancellationToken)).Jobs.Select(ControlMapping.ToDomain).ToArray());
+            (await _client.ListJobsAsync(new Proto.ListJobsRequest(), cancellationToken: cancellationToken)).Jobs.Select(ControlMapping.ToDomain).ToArray());
 
     public Task<JobStatus> CancelAsync(string jobId, string reason, CancellationToken cancellationToken = default) =>
         CallAsync(async () => ControlMapping.ToDomain(
-            await client.CancelJobAsync(new Proto.CancelJobRequest { JobId = jobId, Reason = reason }, cancellationToken: cancellationToken)));
+            await _client.CancelJobAsync(new Proto.CancelJobRequest { JobId = jobId, Reason = reason }, cancellationToken: cancellationToken)));
 
     public Task<IReadOnlyList<WorkerStatus>> ListWorkersAsync(CancellationToken cancellationToken = default) =>
         CallAsync<IReadOnlyList<WorkerStatus>>(async () =>
-            (await client.ListWorkersAsync(new Proto.ListWorkersRequest(), cancellationToken: cancellationToken)).Workers.Select(ControlMapping.ToDomain).ToArray());
+            (await _client.ListWorkersAsync(new Proto.ListWorkersRequest(), cancellationToken: cancellationToken)).Workers.Select(ControlMapping.ToDomain).ToArray());
 
     /// <summary>Yields the job's current status, then each change, and completes when the job reaches a final state.</summary>
     public async IAsyncEnumerable<JobStatus> WatchAsync(string jobId, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        using var call = client.WatchJob(new Proto.WatchJobRequest { JobId = jobId }, cancellationToken: cancellationToken);
+        using var call = _client.WatchJob(new Proto.WatchJobRequest { JobId = jobId }, cancellationToken: cancellationToken);
         while (await CallAsync(() => call.ResponseStream.MoveNext(cancellationToken)))
         {
             yield return ControlMapping.ToDomain(call.ResponseStream.Current.Job);
@@ -96,8 +96,8 @@ public sealed class ControlClient : IDisposable
 
     public void Dispose()
     {
-        channel.Dispose();
-        tls?.Dispose();
+        _channel.Dispose();
+        _tls?.Dispose();
     }
 
     private async Task<T> CallAsync<T>(Func<Task<T>> call)

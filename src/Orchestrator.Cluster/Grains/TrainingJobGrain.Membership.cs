@@ -160,7 +160,7 @@ internal sealed partial class TrainingJobGrain
     /// <summary>A Recovering job that found no replacements within <see cref="JobPolicyOptions.ReplacementTimeout"/> fails, saying what it had and needed.</summary>
     private async Task GiveUpWaitingIfOverdueAsync()
     {
-        if (Rules.WaitedTooLong(Job, Clock.GetUtcNow(), activatedUtc))
+        if (Rules.WaitedTooLong(Job, Clock.GetUtcNow(), _activatedUtc))
         {
             await FailWaitingAsync(Rules.GaveUpWaiting(Job, await Grains.GetWorkerRegistry().CountAvailableAsync(excluded: Job.ExcludedWorkers)));
         }
@@ -181,7 +181,7 @@ internal sealed partial class TrainingJobGrain
     private void StartMonitor()
     {
         var interval = Policy.MonitorInterval;
-        monitor ??= this.RegisterGrainTimer(MonitorAsync, new GrainTimerCreationOptions(interval, interval) { KeepAlive = true });
+        _monitor ??= this.RegisterGrainTimer(MonitorAsync, new GrainTimerCreationOptions(interval, interval) { KeepAlive = true });
     }
 
     private async Task MonitorAsync(CancellationToken cancellationToken)
@@ -205,14 +205,14 @@ internal sealed partial class TrainingJobGrain
         var statuses = await Task.WhenAll(Job.Members.Select(m => Grains.GetWorker(m.WorkerId).GetStatusAsync()));
         foreach (var (member, status) in Job.Members.Zip(statuses))
         {
-            if (Rules.WhyLost(member, status, now, activatedUtc) is { } lost)
+            if (Rules.WhyLost(member, status, now, _activatedUtc) is { } lost)
             {
                 await HandleMemberFailureAsync(lost, member.WorkerId, null);
                 return;
             }
         }
 
-        if (Rules.NotReadyInTime(Job, now, activatedUtc) is { } notReady)
+        if (Rules.NotReadyInTime(Job, now, _activatedUtc) is { } notReady)
         {
             await HandleMemberFailureAsync(notReady, null, null);
         }

@@ -19,16 +19,16 @@ internal sealed partial class TrainingJobGrain(
     TimeProvider clock,
     ILogger<TrainingJobGrain> logger) : Grain, ITrainingJobGrain
 {
-    private IGrainTimer? monitor;
+    private IGrainTimer? _monitor;
 
     /// <summary>
     /// When this activation started. Liveness counts from here at the earliest: after a coordinator restart the stored
     /// heartbeats are old, but the workers were not silent, the coordinator was.
     /// </summary>
-    private DateTimeOffset activatedUtc;
+    private DateTimeOffset _activatedUtc;
 
     /// <summary>Progress was recorded (and the version moved) since the state was last written; see <see cref="NoteUnsavedChange"/>.</summary>
-    private bool unsaved;
+    private bool _unsaved;
 
     // One member per dependency, for both halves of this partial class (a primary-constructor parameter is visible in
     // this file only); the parameters themselves are used nowhere else.
@@ -52,16 +52,16 @@ internal sealed partial class TrainingJobGrain(
     /// <summary>Stores progress reported since the last write when the grain goes away cleanly (a coordinator stop, idle collection).</summary>
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (unsaved)
+        if (_unsaved)
         {
             await state.WriteStateAsync(cancellationToken);
-            unsaved = false;
+            _unsaved = false;
         }
     }
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        activatedUtc = Clock.GetUtcNow();
+        _activatedUtc = Clock.GetUtcNow();
         if (Job.Spec is not null && !JobStateMachine.IsTerminal(Job.State))
         {
             StartMonitor();
@@ -255,8 +255,8 @@ internal sealed partial class TrainingJobGrain(
         JobLog.Moved(Logger, JobId, transition.From, to, reason);
         if (JobStateMachine.IsTerminal(to))
         {
-            monitor?.Dispose();
-            monitor = null;
+            _monitor?.Dispose();
+            _monitor = null;
         }
     }
 
@@ -283,7 +283,7 @@ internal sealed partial class TrainingJobGrain(
         Job.Version++;
         Job.UpdatedUtc = Clock.GetUtcNow();
         await state.WriteStateAsync();
-        unsaved = false;
+        _unsaved = false;
     }
 
     /// <summary>
@@ -295,7 +295,7 @@ internal sealed partial class TrainingJobGrain(
     {
         Job.Version++;
         Job.UpdatedUtc = Clock.GetUtcNow();
-        unsaved = true;
+        _unsaved = true;
     }
 
     private JobStatus Snapshot() => new()

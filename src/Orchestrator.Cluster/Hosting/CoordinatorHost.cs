@@ -16,11 +16,11 @@ namespace Orchestrator.Cluster.Hosting;
 /// </summary>
 public sealed class CoordinatorHost : IAsyncDisposable
 {
-    private readonly WebApplication app;
+    private readonly WebApplication _app;
 
     private CoordinatorHost(WebApplication app)
     {
-        this.app = app;
+        _app = app;
         Options = app.Services.GetRequiredService<IOptions<CoordinatorOptions>>().Value;
         UsesTls = app.Services.GetRequiredService<IOptions<SecurityOptions>>().Value.Tls.IsEnabled;
     }
@@ -41,7 +41,7 @@ public sealed class CoordinatorHost : IAsyncDisposable
     {
         get
         {
-            if (app.Services.GetRequiredService<IOptions<RedisOptions>>().Value.IsEnabled) return "redis";
+            if (_app.Services.GetRequiredService<IOptions<RedisOptions>>().Value.IsEnabled) return "redis";
             return Options.StateStore == Storage.GrainStateStore.Memory ? "memory" : Options.EffectiveStateDirectory;
         }
     }
@@ -71,20 +71,20 @@ public sealed class CoordinatorHost : IAsyncDisposable
     }
 
     /// <summary>Starts the silo and the endpoints; returns once the control API accepts calls.</summary>
-    public Task StartAsync(CancellationToken cancellationToken = default) => app.StartAsync(cancellationToken);
+    public Task StartAsync(CancellationToken cancellationToken = default) => _app.StartAsync(cancellationToken);
 
     /// <summary>Stops accepting calls and leaves the cluster gracefully.</summary>
-    public Task StopAsync(CancellationToken cancellationToken = default) => app.StopAsync(cancellationToken);
+    public Task StopAsync(CancellationToken cancellationToken = default) => _app.StopAsync(cancellationToken);
 
     /// <summary>Runs until <paramref name="cancellationToken"/> fires or the process is asked to stop (Ctrl+C, SIGTERM).</summary>
     public async Task RunAsync(CancellationToken cancellationToken = default)
     {
-        await app.StartAsync(cancellationToken);
-        await app.WaitForShutdownAsync(cancellationToken);
-        await app.StopAsync(CancellationToken.None);
+        await _app.StartAsync(cancellationToken);
+        await _app.WaitForShutdownAsync(cancellationToken);
+        await _app.StopAsync(CancellationToken.None);
     }
 
-    public ValueTask DisposeAsync() => app.DisposeAsync();
+    public ValueTask DisposeAsync() => _app.DisposeAsync();
 
     private static string Display(System.Net.IPAddress address) =>
         address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();

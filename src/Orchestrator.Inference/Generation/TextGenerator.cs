@@ -18,8 +18,8 @@ namespace Orchestrator.Inference.Generation;
 /// </summary>
 public sealed class TextGenerator
 {
-    private readonly LanguageModel model;
-    private readonly Device device;
+    private readonly LanguageModel _model;
+    private readonly Device _device;
 
     /// <param name="model">The model, already on <paramref name="device"/>.</param>
     /// <param name="device">Where decoding runs; inputs and the decoding state are created there.</param>
@@ -30,8 +30,8 @@ public sealed class TextGenerator
         var parameter = model.parameters().FirstOrDefault();
         if (parameter is not null && parameter.device.type != device.type)
             throw new ArgumentException($"The model's parameters are on {parameter.device} but generation was asked to run on {device}: move the model with model.to(device) first.", nameof(device));
-        this.model = model;
-        this.device = device;
+        _model = model;
+        _device = device;
     }
 
     /// <summary>
@@ -45,7 +45,7 @@ public sealed class TextGenerator
         options.Validate();
         if (promptIds.Count == 0)
             throw new ArgumentException("The prompt must hold at least one token id: start from a newline or a BOS token.", nameof(promptIds));
-        var vocabSize = model.Config.VocabSize;
+        var vocabSize = _model.Config.VocabSize;
         for (var i = 0; i < promptIds.Count; i++)
             if (promptIds[i] < 0 || promptIds[i] >= vocabSize)
                 throw new ArgumentOutOfRangeException(nameof(promptIds), promptIds[i], $"Token id at prompt position {i} is outside the model's vocabulary [0, {vocabSize}): was the prompt encoded with the run's tokenizer?");
@@ -54,12 +54,12 @@ public sealed class TextGenerator
 
     private IEnumerable<int> GenerateCore(IReadOnlyList<int> promptIds, GenerationOptions options, CancellationToken ct)
     {
-        var limit = model.MaxDecodingLength ?? int.MaxValue;
+        var limit = _model.MaxDecodingLength ?? int.MaxValue;
         var restartLength = Math.Max(1, limit / 2);
         var context = new List<int>(promptIds);
-        var wasTraining = model.training;
-        model.eval();
-        using var generator = new Generator(options.Seed ?? (ulong)Random.Shared.NextInt64(), device);
+        var wasTraining = _model.training;
+        _model.eval();
+        using var generator = new Generator(options.Seed ?? (ulong)Random.Shared.NextInt64(), _device);
         DecodingState? state = null;
         try
         {
@@ -77,7 +77,7 @@ public sealed class TextGenerator
                 }
                 else
                     feedFrom = context.Count - 1;
-                state ??= model.CreateDecodingState(1, device);
+                state ??= _model.CreateDecodingState(1, _device);
                 var next = DecodeStep(state, context, feedFrom, options, generator);
                 context.Add(next);
                 yield return next;
@@ -86,7 +86,7 @@ public sealed class TextGenerator
         finally
         {
             state?.Dispose();
-            if (wasTraining) model.train();
+            if (wasTraining) _model.train();
         }
     }
 
@@ -97,8 +97,8 @@ public sealed class TextGenerator
         using var scope = NewDisposeScope();
         var ids = new long[context.Count - feedFrom];
         for (var i = 0; i < ids.Length; i++) ids[i] = context[feedFrom + i];
-        var input = tensor(ids, [1, ids.Length], device: device); // (1, T_new)
-        var logits = model.ForwardIncremental(input, state);       // (1, T_new, V)
+        var input = tensor(ids, [1, ids.Length], device: _device); // (1, T_new)
+        var logits = _model.ForwardIncremental(input, state);       // (1, T_new, V)
         return TokenSampler.Sample(logits[0, -1], options, generator);
     }
 }

@@ -8,11 +8,11 @@ namespace Orchestrator.Serving.Completions;
 /// </summary>
 public sealed class RunningCompletion : IDisposable
 {
-    private readonly GenerationJob job;
+    private readonly GenerationJob _job;
 
     internal RunningCompletion(GenerationJob job, CompletionPlan plan, string model)
     {
-        this.job = job;
+        _job = job;
         Model = model;
         PromptTokens = plan.PromptTokens;
         ChoiceCount = plan.Sequences.Count;
@@ -25,7 +25,7 @@ public sealed class RunningCompletion : IDisposable
     public int ChoiceCount { get; }
 
     /// <summary>Every choice's text pieces in the order they were decoded; ends after the last choice finishes.</summary>
-    public IAsyncEnumerable<ChoiceEvent> ReadAllAsync(CancellationToken cancellationToken) => job.Events.ReadAllAsync(cancellationToken);
+    public IAsyncEnumerable<ChoiceEvent> ReadAllAsync(CancellationToken cancellationToken) => _job.Events.ReadAllAsync(cancellationToken);
 
     /// <summary>Waits for every choice and returns them by index with the token counts.</summary>
     public async Task<CompletionResult> CollectAsync(CancellationToken cancellationToken)
@@ -43,7 +43,7 @@ public sealed class RunningCompletion : IDisposable
         return new CompletionResult(choices, PromptTokens, tokens.Sum());
     }
 
-    public void Dispose() => job.Cancel();
+    public void Dispose() => _job.Cancel();
 }
 
 /// <summary>One finished choice.</summary>

@@ -11,13 +11,13 @@ namespace Orchestrator.Serving.Engine;
 /// </summary>
 internal sealed class ActiveSequence : IDisposable
 {
-    private readonly List<int> context;
+    private readonly List<int> _context;
 
     public ActiveSequence(GenerationJob job, SequenceSpec spec, torch.Device device)
     {
         Job = job;
         Spec = spec;
-        context = [.. spec.PromptIds];
+        _context = [.. spec.PromptIds];
         Text = new CompletionText(spec.StopSequences);
         Generator = new torch.Generator(spec.Options.Seed ?? (ulong)Random.Shared.NextInt64(), device);
     }
@@ -41,14 +41,14 @@ internal sealed class ActiveSequence : IDisposable
     public bool IsDone => FinishReason is not null || Job.IsCancelled;
 
     /// <summary>Starts (or restarts) decoding from the last <paramref name="window"/> tokens of the context.</summary>
-    public void FeedWindow(int window) => Feed = context.GetRange(Math.Max(0, context.Count - window), Math.Min(window, context.Count)).ToArray();
+    public void FeedWindow(int window) => Feed = _context.GetRange(Math.Max(0, _context.Count - window), Math.Min(window, _context.Count)).ToArray();
 
     /// <summary>Records a sampled token; the caller decides what to feed next when the sequence goes on.</summary>
     public void Accept(int token, string? finishReason)
     {
         if (Produced == 0) FirstTokenAt = Stopwatch.GetTimestamp();
         Produced++;
-        context.Add(token);
+        _context.Add(token);
         Feed = [token];
         FinishReason = finishReason;
     }

@@ -11,65 +11,65 @@ internal sealed class CompletionText(IReadOnlyList<string> stopSequences)
 {
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
 
-    private readonly StringBuilder text = new();
-    private readonly List<byte> pendingBytes = [];
-    private readonly int longestStop = stopSequences.Count == 0 ? 0 : stopSequences.Max(s => s.Length);
-    private int sent;
-    private int searchedUpTo;
+    private readonly StringBuilder _text = new();
+    private readonly List<byte> _pendingBytes = [];
+    private readonly int _longestStop = stopSequences.Count == 0 ? 0 : stopSequences.Max(s => s.Length);
+    private int _sent;
+    private int _searchedUpTo;
 
     /// <summary>Whether a stop sequence has been found; the text then ends where it starts.</summary>
     public bool StopFound { get; private set; }
 
     /// <summary>All text so far (after a stop: up to the stop sequence).</summary>
-    public string Text => text.ToString();
+    public string Text => _text.ToString();
 
     /// <summary>Adds one token's bytes and returns the text that can be sent now (possibly empty).</summary>
     public string Append(ReadOnlySpan<byte> bytes)
     {
         if (StopFound) throw new InvalidOperationException("The choice already ended at a stop sequence.");
-        pendingBytes.AddRange(bytes);
-        var complete = CompleteLength(pendingBytes);
+        _pendingBytes.AddRange(bytes);
+        var complete = CompleteLength(_pendingBytes);
         if (complete > 0)
         {
-            text.Append(Utf8.GetString(pendingBytes.GetRange(0, complete).ToArray()));
-            pendingBytes.RemoveRange(0, complete);
+            _text.Append(Utf8.GetString(_pendingBytes.GetRange(0, complete).ToArray()));
+            _pendingBytes.RemoveRange(0, complete);
         }
         if (FindStop() is { } stopAt)
         {
             StopFound = true;
-            text.Length = stopAt;
-            pendingBytes.Clear();
-            return TakeUpTo(text.Length);
+            _text.Length = stopAt;
+            _pendingBytes.Clear();
+            return TakeUpTo(_text.Length);
         }
-        return TakeUpTo(text.Length - HeldForStop());
+        return TakeUpTo(_text.Length - HeldForStop());
     }
 
     /// <summary>Returns everything not yet sent, incomplete characters included (as U+FFFD): the choice has ended.</summary>
     public string Flush()
     {
-        if (pendingBytes.Count > 0)
+        if (_pendingBytes.Count > 0)
         {
-            text.Append(Utf8.GetString(pendingBytes.ToArray()));
-            pendingBytes.Clear();
+            _text.Append(Utf8.GetString(_pendingBytes.ToArray()));
+            _pendingBytes.Clear();
         }
-        return TakeUpTo(text.Length);
+        return TakeUpTo(_text.Length);
     }
 
     private string TakeUpTo(int end)
     {
-        if (end <= sent) return "";
-        var piece = text.ToString(sent, end - sent);
-        sent = end;
+        if (end <= _sent) return "";
+        var piece = _text.ToString(_sent, end - _sent);
+        _sent = end;
         return piece;
     }
 
     private int? FindStop()
     {
-        if (longestStop == 0) return null;
+        if (_longestStop == 0) return null;
         // Only text added since the last search, plus enough before it to catch a stop that straddles the boundary.
-        var from = Math.Max(0, searchedUpTo - longestStop + 1);
-        var window = text.ToString(from, text.Length - from);
-        searchedUpTo = text.Length;
+        var from = Math.Max(0, _searchedUpTo - _longestStop + 1);
+        var window = _text.ToString(from, _text.Length - from);
+        _searchedUpTo = _text.Length;
         int? earliest = null;
         foreach (var stop in stopSequences)
         {
@@ -85,7 +85,7 @@ internal sealed class CompletionText(IReadOnlyList<string> stopSequences)
         var held = 0;
         foreach (var stop in stopSequences)
         {
-            for (var length = Math.Min(stop.Length - 1, text.Length); length > held; length--)
+            for (var length = Math.Min(stop.Length - 1, _text.Length); length > held; length--)
             {
                 if (EndsWith(stop.AsSpan(0, length)))
                 {
@@ -99,9 +99,9 @@ internal sealed class CompletionText(IReadOnlyList<string> stopSequences)
 
     private bool EndsWith(ReadOnlySpan<char> prefix)
     {
-        var offset = text.Length - prefix.Length;
+        var offset = _text.Length - prefix.Length;
         for (var i = 0; i < prefix.Length; i++)
-            if (text[offset + i] != prefix[i]) return false;
+            if (_text[offset + i] != prefix[i]) return false;
         return true;
     }
 

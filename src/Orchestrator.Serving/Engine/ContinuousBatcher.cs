@@ -21,30 +21,30 @@ namespace Orchestrator.Serving.Engine;
 /// </summary>
 public sealed class ContinuousBatcher : IAsyncDisposable
 {
-    private readonly LanguageModel model;
-    private readonly ITextTokenizer tokenizer;
-    private readonly Device device;
-    private readonly int maxBatch;
-    private readonly int queueCapacity;
-    private readonly ServingMetrics metrics;
-    private readonly ILogger logger;
-    private readonly int window;
-    private readonly int restartWindow;
-    private readonly Lock gate = new();
-    private readonly Queue<(GenerationJob Job, SequenceSpec Spec)> waiting = new();
-    private readonly SemaphoreSlim wake = new(0);
-    private readonly CancellationTokenSource stopping = new(); // not disposed: Submit reads it after stop
-    private readonly TaskCompletionSource ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly TaskCompletionSource stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private Thread? thread;
-    private int inFlight;
-    private int running;
-    private long prefillForwards;
-    private long decodeForwards;
-    private long generatedTokens;
-    private int largestDecodeBatch;
-    private int admitWhenWaiting; // HoldAdmissionUntilWaiting's count, under gate; 0 admits at once
-    private volatile Exception? fault;
+    private readonly LanguageModel _model;
+    private readonly ITextTokenizer _tokenizer;
+    private readonly Device _device;
+    private readonly int _maxBatch;
+    private readonly int _queueCapacity;
+    private readonly ServingMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly int _window;
+    private readonly int _restartWindow;
+    private readonly Lock _gate = new();
+    private readonly Queue<(GenerationJob Job, SequenceSpec Spec)> _waiting = new();
+    private readonly SemaphoreSlim _wake = new(0);
+    private readonly CancellationTokenSource _stopping = new(); // not disposed: Submit reads it after stop
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Thread? _thread;
+    private int _inFlight;
+    private int _running;
+    private long _prefillForwards;
+    private long _decodeForwards;
+    private long _generatedTokens;
+    private int _largestDecodeBatch;
+    private int _admitWhenWaiting; // HoldAdmissionUntilWaiting's count, under gate; 0 admits at once
+    private volatile Exception? _fault;
 
     /// <summary>
     /// Takes over <paramref name="model"/> (in eval mode on <paramref name="device"/>; from now on only the loop thread
@@ -54,38 +54,38 @@ public sealed class ContinuousBatcher : IAsyncDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBatch);
         ArgumentOutOfRangeException.ThrowIfNegative(queueCapacity);
-        (this.model, this.tokenizer, this.device, this.maxBatch, this.queueCapacity, this.metrics, this.logger) =
+        (_model, _tokenizer, _device, _maxBatch, _queueCapacity, _metrics, _logger) =
             (model, tokenizer, device, maxBatch, queueCapacity, metrics, logger);
-        window = model.MaxDecodingLength ?? int.MaxValue;
-        restartWindow = Math.Max(1, window / 2);
-        metrics.ObserveQueue(() => WaitingCount, () => Volatile.Read(ref running));
+        _window = model.MaxDecodingLength ?? int.MaxValue;
+        _restartWindow = Math.Max(1, _window / 2);
+        metrics.ObserveQueue(() => WaitingCount, () => Volatile.Read(ref _running));
     }
 
     /// <summary>Completes once the loop has run a warm-up forward and accepts work; faults if it could not start.</summary>
-    public Task Ready => ready.Task;
+    public Task Ready => _ready.Task;
 
     /// <summary>False once the loop thread has died (a bug or a broken device): the process should be restarted.</summary>
-    public bool IsHealthy => fault is null && !stopped.Task.IsCompleted;
+    public bool IsHealthy => _fault is null && !_stopped.Task.IsCompleted;
 
     public int WaitingCount
     {
-        get { lock (gate) return waiting.Count; }
+        get { lock (_gate) return _waiting.Count; }
     }
 
     public BatcherStatistics Statistics => new(
-        Interlocked.Read(ref prefillForwards),
-        Interlocked.Read(ref decodeForwards),
-        Interlocked.Read(ref generatedTokens),
-        Volatile.Read(ref largestDecodeBatch),
-        Volatile.Read(ref running),
+        Interlocked.Read(ref _prefillForwards),
+        Interlocked.Read(ref _decodeForwards),
+        Interlocked.Read(ref _generatedTokens),
+        Volatile.Read(ref _largestDecodeBatch),
+        Volatile.Read(ref _running),
         WaitingCount);
 
     /// <summary>Starts the loop thread; await <see cref="Ready"/> before relying on it.</summary>
     public void Start()
     {
-        if (thread is not null) throw new InvalidOperationException("The decoding loop is already started.");
-        thread = new Thread(Run) { IsBackground = true, Name = "serving-decode-loop" };
-        thread.Start();
+        if (_thread is not null) throw new InvalidOperationException("The decoding loop is already started.");
+        _thread = new Thread(Run) { IsBackground = true, Name = "serving-decode-loop" };
+        _thread.Start();
     }
 
     /// <summary>
@@ -97,15 +97,15 @@ public sealed class ContinuousBatcher : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(sequences);
         if (sequences.Count == 0) throw new ArgumentException("A job needs at least one sequence.", nameof(sequences));
         var job = new GenerationJob(sequences, Withdraw);
-        lock (gate)
+        lock (_gate)
         {
-            if (stopping.IsCancellationRequested || fault is not null) throw new ServerStoppingException();
-            if (inFlight + sequences.Count > maxBatch + queueCapacity)
-                throw new QueueFullException(Math.Max(0, inFlight - maxBatch), sequences.Count, queueCapacity);
-            inFlight += sequences.Count;
-            foreach (var spec in sequences) waiting.Enqueue((job, spec));
+            if (_stopping.IsCancellationRequested || _fault is not null) throw new ServerStoppingException();
+            if (_inFlight + sequences.Count > _maxBatch + _queueCapacity)
+                throw new QueueFullException(Math.Max(0, _inFlight - _maxBatch), sequences.Count, _queueCapacity);
+            _inFlight += sequences.Count;
+            foreach (var spec in sequences) _waiting.Enqueue((job, spec));
         }
-        wake.Release();
+        _wake.Release();
         return job;
     }
 
@@ -116,7 +116,7 @@ public sealed class ContinuousBatcher : IAsyncDisposable
     internal IDisposable HoldAdmissionUntilWaiting(int count)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
-        lock (gate) admitWhenWaiting = count;
+        lock (_gate) _admitWhenWaiting = count;
         return new AdmissionHold(this);
     }
 
@@ -124,8 +124,8 @@ public sealed class ContinuousBatcher : IAsyncDisposable
     {
         public void Dispose()
         {
-            lock (batcher.gate) batcher.admitWhenWaiting = 0;
-            batcher.wake.Release();
+            lock (batcher._gate) batcher._admitWhenWaiting = 0;
+            batcher._wake.Release();
         }
     }
 
@@ -135,22 +135,22 @@ public sealed class ContinuousBatcher : IAsyncDisposable
     /// </summary>
     private void Withdraw(GenerationJob job)
     {
-        lock (gate)
+        lock (_gate)
         {
-            var kept = waiting.Where(entry => entry.Job != job).ToArray();
-            inFlight -= waiting.Count - kept.Length;
-            waiting.Clear();
-            foreach (var entry in kept) waiting.Enqueue(entry);
+            var kept = _waiting.Where(entry => entry.Job != job).ToArray();
+            _inFlight -= _waiting.Count - kept.Length;
+            _waiting.Clear();
+            foreach (var entry in kept) _waiting.Enqueue(entry);
         }
-        wake.Release();
+        _wake.Release();
     }
 
     /// <summary>Stops the loop after its current step; unfinished requests end with <see cref="ServerStoppingException"/>.</summary>
     public async Task StopAsync()
     {
-        lock (gate) stopping.Cancel();
-        if (thread is null) return;
-        await stopped.Task.ConfigureAwait(false);
+        lock (_gate) _stopping.Cancel();
+        if (_thread is null) return;
+        await _stopped.Task.ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()
@@ -162,13 +162,13 @@ public sealed class ContinuousBatcher : IAsyncDisposable
 
     private void Run()
     {
-        var active = new List<ActiveSequence>(maxBatch);
+        var active = new List<ActiveSequence>(_maxBatch);
         try
         {
-            using var slots = model.CreateDecodingSlots(maxBatch, device);
+            using var slots = _model.CreateDecodingSlots(_maxBatch, _device);
             WarmUp(slots);
-            ready.TrySetResult();
-            while (!stopping.IsCancellationRequested)
+            _ready.TrySetResult();
+            while (!_stopping.IsCancellationRequested)
             {
                 if (active.Count == 0 && !WaitForWork()) break;
                 Admit(active, slots);
@@ -178,22 +178,22 @@ public sealed class ContinuousBatcher : IAsyncDisposable
         }
         catch (Exception e)
         {
-            fault = e;
-            ServingLog.DecodingLoopStopped(logger, e, e.Message);
-            ready.TrySetException(e);
+            _fault = e;
+            ServingLog.DecodingLoopStopped(_logger, e, e.Message);
+            _ready.TrySetException(e);
         }
         finally
         {
-            Exception reason = fault is null ? new ServerStoppingException() : new InvalidOperationException($"The decoding loop failed: {fault.Message}", fault);
+            Exception reason = _fault is null ? new ServerStoppingException() : new InvalidOperationException($"The decoding loop failed: {_fault.Message}", _fault);
             foreach (var sequence in active) { sequence.Job.Fail(reason); sequence.Dispose(); }
-            lock (gate)
+            lock (_gate)
             {
-                foreach (var (job, _) in waiting) job.Fail(reason);
-                waiting.Clear();
-                inFlight = 0;
+                foreach (var (job, _) in _waiting) job.Fail(reason);
+                _waiting.Clear();
+                _inFlight = 0;
             }
-            Volatile.Write(ref running, 0);
-            stopped.TrySetResult();
+            Volatile.Write(ref _running, 0);
+            _stopped.TrySetResult();
         }
     }
 
@@ -202,11 +202,11 @@ public sealed class ContinuousBatcher : IAsyncDisposable
     {
         while (true)
         {
-            lock (gate)
-                if (waiting.Count > 0 && waiting.Count >= admitWhenWaiting) return true;
+            lock (_gate)
+                if (_waiting.Count > 0 && _waiting.Count >= _admitWhenWaiting) return true;
             try
             {
-                wake.Wait(stopping.Token);
+                _wake.Wait(_stopping.Token);
             }
             catch (OperationCanceledException)
             {
@@ -219,7 +219,7 @@ public sealed class ContinuousBatcher : IAsyncDisposable
     private void WarmUp(DecodingSlots slots)
     {
         using var scope = NewDisposeScope();
-        model.ForwardSlots(zeros([1, 1], ScalarType.Int64, device), [1], [0], slots);
+        _model.ForwardSlots(zeros([1, 1], ScalarType.Int64, _device), [1], [0], slots);
         slots.Clear(0);
     }
 
@@ -227,26 +227,26 @@ public sealed class ContinuousBatcher : IAsyncDisposable
     private void Admit(List<ActiveSequence> active, DecodingSlots slots)
     {
         var dropped = 0;
-        lock (gate)
+        lock (_gate)
         {
-            if (waiting.Count < admitWhenWaiting) return;
-            admitWhenWaiting = 0;
-            while (waiting.Count > 0 && (active.Count < maxBatch || waiting.Peek().Job.IsCancelled))
+            if (_waiting.Count < _admitWhenWaiting) return;
+            _admitWhenWaiting = 0;
+            while (_waiting.Count > 0 && (active.Count < _maxBatch || _waiting.Peek().Job.IsCancelled))
             {
-                var (job, spec) = waiting.Dequeue();
+                var (job, spec) = _waiting.Dequeue();
                 if (job.IsCancelled)
                 {
                     dropped++;
                     continue;
                 }
-                var sequence = new ActiveSequence(job, spec, device) { Slot = active.Count };
+                var sequence = new ActiveSequence(job, spec, _device) { Slot = active.Count };
                 slots.Clear(sequence.Slot);
-                sequence.FeedWindow(window);
+                sequence.FeedWindow(_window);
                 active.Add(sequence);
             }
-            inFlight -= dropped;
+            _inFlight -= dropped;
         }
-        Volatile.Write(ref running, active.Count);
+        Volatile.Write(ref _running, active.Count);
     }
 
     /// <summary>One step; a failure (e.g. out of device memory) fails the requests in the batch, not the server.</summary>
@@ -258,7 +258,7 @@ public sealed class ContinuousBatcher : IAsyncDisposable
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            ServingLog.DecodingStepFailed(logger, e, active.Count, e.Message);
+            ServingLog.DecodingStepFailed(_logger, e, active.Count, e.Message);
             foreach (var sequence in active)
             {
                 sequence.Job.Fail(e);
@@ -291,18 +291,18 @@ public sealed class ContinuousBatcher : IAsyncDisposable
             (counts[row], slotIds[row]) = (feed.Length, group[row].Slot);
         }
 
-        var logits = model.ForwardSlots(tensor(ids, [rows, time], device: device), counts, slotIds, slots); // (B, T, V)
-        var lastPositions = tensor(counts.Select(c => (long)c - 1).ToArray(), device: device);
-        var last = logits.index(TensorIndex.Tensor(arange(rows, dtype: ScalarType.Int64, device: device)), TensorIndex.Tensor(lastPositions)); // (B, V)
+        var logits = _model.ForwardSlots(tensor(ids, [rows, time], device: _device), counts, slotIds, slots); // (B, T, V)
+        var lastPositions = tensor(counts.Select(c => (long)c - 1).ToArray(), device: _device);
+        var last = logits.index(TensorIndex.Tensor(arange(rows, dtype: ScalarType.Int64, device: _device)), TensorIndex.Tensor(lastPositions)); // (B, V)
         var greedy = group.Any(s => s.Options.Temperature == 0) ? last.argmax(-1).cpu().data<long>().ToArray() : null;
 
-        if (isPrefill) Interlocked.Increment(ref prefillForwards);
+        if (isPrefill) Interlocked.Increment(ref _prefillForwards);
         else
         {
-            Interlocked.Increment(ref decodeForwards);
-            if (rows > largestDecodeBatch) Volatile.Write(ref largestDecodeBatch, rows);
+            Interlocked.Increment(ref _decodeForwards);
+            if (rows > _largestDecodeBatch) Volatile.Write(ref _largestDecodeBatch, rows);
         }
-        metrics.Forward(isPrefill, rows);
+        _metrics.Forward(isPrefill, rows);
 
         for (var row = 0; row < rows; row++)
         {
@@ -310,8 +310,8 @@ public sealed class ContinuousBatcher : IAsyncDisposable
             var token = sequence.Options.Temperature == 0 ? (int)greedy![row] : TokenSampler.Sample(last[row], sequence.Options, sequence.Generator);
             Advance(sequence, token, slots);
         }
-        Interlocked.Add(ref generatedTokens, rows);
-        metrics.TokensGenerated(rows);
+        Interlocked.Add(ref _generatedTokens, rows);
+        _metrics.TokensGenerated(rows);
     }
 
     /// <summary>Takes a sampled token: text, stop conditions, the event for the client, and what to feed next.</summary>
@@ -319,14 +319,14 @@ public sealed class ContinuousBatcher : IAsyncDisposable
     {
         string piece;
         string? finish = null;
-        if (tokenizer.EndOfTextId == token)
+        if (_tokenizer.EndOfTextId == token)
         {
             finish = FinishReasons.Stop;
             piece = sequence.Text.Flush();
         }
         else
         {
-            piece = sequence.Text.Append(tokenizer.Decode([token]));
+            piece = sequence.Text.Append(_tokenizer.Decode([token]));
             if (sequence.Text.StopFound) finish = FinishReasons.Stop;
             else if (sequence.Produced + 1 >= sequence.Options.MaxTokens)
             {
@@ -337,9 +337,9 @@ public sealed class ContinuousBatcher : IAsyncDisposable
         sequence.Accept(token, finish);
 
         if (sequence.Job.MarkFirstToken())
-            metrics.FirstToken(Stopwatch.GetElapsedTime(sequence.Job.EnqueuedAt).TotalSeconds);
+            _metrics.FirstToken(Stopwatch.GetElapsedTime(sequence.Job.EnqueuedAt).TotalSeconds);
         if (finish is not null)
-            metrics.ChoiceFinished(sequence.Produced, Stopwatch.GetElapsedTime(sequence.FirstTokenAt).TotalSeconds);
+            _metrics.ChoiceFinished(sequence.Produced, Stopwatch.GetElapsedTime(sequence.FirstTokenAt).TotalSeconds);
         if (piece.Length > 0 || finish is not null)
             sequence.Job.Publish(new ChoiceEvent(sequence.Spec.Index, piece, finish, sequence.Produced));
 
@@ -347,7 +347,7 @@ public sealed class ContinuousBatcher : IAsyncDisposable
         {
             // The context filled block_size: start a fresh state from the most recent half, as TextGenerator does.
             slots.Clear(sequence.Slot);
-            sequence.FeedWindow(restartWindow);
+            sequence.FeedWindow(_restartWindow);
         }
     }
 
@@ -374,7 +374,7 @@ public sealed class ContinuousBatcher : IAsyncDisposable
             retired++;
         }
         if (retired == 0) return;
-        lock (gate) inFlight -= retired;
-        Volatile.Write(ref running, active.Count);
+        lock (_gate) _inFlight -= retired;
+        Volatile.Write(ref _running, active.Count);
     }
 }

@@ -7,13 +7,13 @@ namespace Orchestrator.Cluster.Tests.Grains;
 [Collection(ClusterCollection.Name)]
 public sealed class ElasticityTests(ClusterFixture fixture) : IAsyncLifetime
 {
-    private readonly JobScenario scenario = new(fixture.Grains, "e");
+    private readonly JobScenario _scenario = new(fixture.Grains, "e");
 
     private IGrainFactory Grains => fixture.Grains;
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public Task DisposeAsync() => scenario.DisposeAsync().AsTask();
+    public Task DisposeAsync() => _scenario.DisposeAsync().AsTask();
 
     [Fact]
     public async Task Pending_job_shows_how_many_workers_it_waits_for_and_clears_the_reason_once_formed()
@@ -121,7 +121,7 @@ public sealed class ElasticityTests(ClusterFixture fixture) : IAsyncLifetime
         var (a, b, c) = (await Worker("a", 8711), await Worker("b", 8712), await Worker("c", 8713));
         var spec = Spec(worldSize: 3) with { MinWorkers = 2, MaxRestarts = 0 };
         var job = Grains.GetJob(spec.JobId);
-        scenario.Track(job);
+        _scenario.Track(job);
         Assert.Equal(JobState.Forming, (await job.SubmitAsync(ValidJobSpec.From(spec))).State);
 
         // c answers first; a and b have not checked their inputs yet, so nobody is released before they can answer.
@@ -141,7 +141,7 @@ public sealed class ElasticityTests(ClusterFixture fixture) : IAsyncLifetime
         var (a, b) = (await Worker("a", 8721), await Worker("b", 8722));
         var spec = Spec(worldSize: 2) with { MaxRestarts = 1 };
         var job = Grains.GetJob(spec.JobId);
-        scenario.Track(job);
+        _scenario.Track(job);
         await job.SubmitAsync(ValidJobSpec.From(spec));
 
         Assert.Equal(JobState.Forming, await job.ReportFailureAsync(b.Id, 0, "dataset directory '/data/tiny' does not exist", workerAtFault: true));
@@ -231,9 +231,9 @@ public sealed class ElasticityTests(ClusterFixture fixture) : IAsyncLifetime
         new() { Step = step, Path = $"/runs/tiny/step-{step}", Sha256 = new string('a', 64) };
 
     private Task<(JobSpec Spec, ITrainingJobGrain Job)> RunningJobAsync(JobSpec spec, params TestWorker[] members) =>
-        scenario.RunningJobAsync(spec, members);
+        _scenario.RunningJobAsync(spec, members);
 
-    private Task<TestWorker> Worker(string name, int port) => scenario.WorkerAsync(name, port);
+    private Task<TestWorker> Worker(string name, int port) => _scenario.WorkerAsync(name, port);
 
     private static JobSpec Spec(int worldSize) => JobScenario.Spec(worldSize);
 }

@@ -16,7 +16,7 @@ public sealed class JobFormationRulesTests
         ReplacementTimeout = TimeSpan.FromMinutes(10),
     };
 
-    private readonly JobFormationRules rules = new(Policy);
+    private readonly JobFormationRules _rules = new(Policy);
 
     private static JobSpec Spec(int worldSize, int? minWorkers = null, int? maxWorkers = null, int maxRestarts = 0, bool resume = false) => new()
     {
@@ -74,9 +74,9 @@ public sealed class JobFormationRulesTests
         var job = Recovering(Spec(worldSize: 3, minWorkers: 2), T0, Member("a", 0), Member("b", 1), Member("c", 2));
 
         Assert.Equal("waiting for 1 of the 3 members of the lost formation to check in (at most 3 s, Orchestrator:Jobs:RecoveryGrace)",
-            rules.WaitForLostMembers(job, silent: 1, now: T0.AddSeconds(2)));
-        Assert.Null(rules.WaitForLostMembers(job, silent: 1, now: T0.AddSeconds(3)));
-        Assert.Null(rules.WaitForLostMembers(job, silent: 0, now: T0.AddSeconds(1)));
+            _rules.WaitForLostMembers(job, silent: 1, now: T0.AddSeconds(2)));
+        Assert.Null(_rules.WaitForLostMembers(job, silent: 1, now: T0.AddSeconds(3)));
+        Assert.Null(_rules.WaitForLostMembers(job, silent: 0, now: T0.AddSeconds(1)));
     }
 
     [Theory]
@@ -118,17 +118,17 @@ public sealed class JobFormationRulesTests
         job.FailureReason = "worker 'b' (rank 1) failed: disk full";
         var overdue = T0 + Policy.ReplacementTimeout + TimeSpan.FromSeconds(1);
 
-        Assert.False(rules.WaitedTooLong(job, T0 + Policy.ReplacementTimeout, countFrom: T0));
-        Assert.True(rules.WaitedTooLong(job, overdue, countFrom: T0));
+        Assert.False(_rules.WaitedTooLong(job, T0 + Policy.ReplacementTimeout, countFrom: T0));
+        Assert.True(_rules.WaitedTooLong(job, overdue, countFrom: T0));
         // A coordinator that restarted a minute ago waits the whole timeout again: it was away, not the workers.
-        Assert.False(rules.WaitedTooLong(job, overdue, countFrom: overdue - TimeSpan.FromMinutes(1)));
+        Assert.False(_rules.WaitedTooLong(job, overdue, countFrom: overdue - TimeSpan.FromMinutes(1)));
         var pending = Job(Spec(worldSize: 2), JobState.Pending);
         pending.WaitingSinceUtc = T0;
-        Assert.False(rules.WaitedTooLong(pending, overdue, countFrom: T0));
+        Assert.False(_rules.WaitedTooLong(pending, overdue, countFrom: T0));
 
         Assert.Equal("no replacement workers within 600 s (Orchestrator:Jobs:ReplacementTimeout): the job had 2 workers, 1 free and live now, " +
                      "needs at least 2 (min_workers); start more workers or resubmit with a lower min_workers (last failure: worker 'b' (rank 1) failed: disk full)",
-            rules.GaveUpWaiting(job, available: 1));
+            _rules.GaveUpWaiting(job, available: 1));
     }
 
     [Fact]
@@ -218,13 +218,13 @@ public sealed class JobFormationRulesTests
         var member = Member("a", 1, incarnation: 2);
         var now = T0.AddMinutes(5);
 
-        Assert.Null(rules.WhyLost(member, Seen("a", now.AddSeconds(-30), incarnation: 2), now, countFrom: T0));
-        Assert.Equal("worker 'a' (rank 1) unregistered", rules.WhyLost(member, new WorkerStatus { WorkerId = "a" }, now, countFrom: T0));
-        Assert.Equal("worker 'a' (rank 1) restarted (registration 2 -> 3)", rules.WhyLost(member, Seen("a", now, incarnation: 3), now, countFrom: T0));
+        Assert.Null(_rules.WhyLost(member, Seen("a", now.AddSeconds(-30), incarnation: 2), now, countFrom: T0));
+        Assert.Equal("worker 'a' (rank 1) unregistered", _rules.WhyLost(member, new WorkerStatus { WorkerId = "a" }, now, countFrom: T0));
+        Assert.Equal("worker 'a' (rank 1) restarted (registration 2 -> 3)", _rules.WhyLost(member, Seen("a", now, incarnation: 3), now, countFrom: T0));
         Assert.Equal("worker 'a' (rank 1) not heard from for 31 s (liveness timeout 30 s; its host: host-a)",
-            rules.WhyLost(member, Seen("a", now.AddSeconds(-31), incarnation: 2), now, countFrom: T0));
+            _rules.WhyLost(member, Seen("a", now.AddSeconds(-31), incarnation: 2), now, countFrom: T0));
         // Stored heartbeats are old after a coordinator restart: silence counts from the activation.
-        Assert.Null(rules.WhyLost(member, Seen("a", T0, incarnation: 2), now, countFrom: now.AddSeconds(-10)));
+        Assert.Null(_rules.WhyLost(member, Seen("a", T0, incarnation: 2), now, countFrom: now.AddSeconds(-10)));
     }
 
     [Fact]
@@ -233,10 +233,10 @@ public sealed class JobFormationRulesTests
         var job = Job(Spec(worldSize: 3), JobState.Forming, Member("a", 0, ready: true), Member("b", 1), Member("c", 2));
         job.FormedUtc = T0;
 
-        Assert.Null(rules.NotReadyInTime(job, T0 + Policy.ReadyTimeout, countFrom: T0));
-        Assert.Equal("workers 'b', 'c' did not confirm ready within 300 s", rules.NotReadyInTime(job, T0 + Policy.ReadyTimeout + TimeSpan.FromSeconds(1), countFrom: T0));
-        Assert.Null(rules.NotReadyInTime(job, T0 + Policy.ReadyTimeout + TimeSpan.FromSeconds(1), countFrom: T0.AddMinutes(1)));
+        Assert.Null(_rules.NotReadyInTime(job, T0 + Policy.ReadyTimeout, countFrom: T0));
+        Assert.Equal("workers 'b', 'c' did not confirm ready within 300 s", _rules.NotReadyInTime(job, T0 + Policy.ReadyTimeout + TimeSpan.FromSeconds(1), countFrom: T0));
+        Assert.Null(_rules.NotReadyInTime(job, T0 + Policy.ReadyTimeout + TimeSpan.FromSeconds(1), countFrom: T0.AddMinutes(1)));
         job.State = JobState.Running;
-        Assert.Null(rules.NotReadyInTime(job, T0 + Policy.ReadyTimeout * 2, countFrom: T0));
+        Assert.Null(_rules.NotReadyInTime(job, T0 + Policy.ReadyTimeout * 2, countFrom: T0));
     }
 }

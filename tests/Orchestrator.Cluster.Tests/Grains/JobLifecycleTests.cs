@@ -6,13 +6,13 @@ namespace Orchestrator.Cluster.Tests.Grains;
 [Collection(ClusterCollection.Name)]
 public sealed class JobLifecycleTests(ClusterFixture fixture) : IAsyncLifetime
 {
-    private readonly JobScenario scenario = new(fixture.Grains, "w");
+    private readonly JobScenario _scenario = new(fixture.Grains, "w");
 
     private IGrainFactory Grains => fixture.Grains;
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public Task DisposeAsync() => scenario.DisposeAsync().AsTask();
+    public Task DisposeAsync() => _scenario.DisposeAsync().AsTask();
 
     [Fact]
     public async Task Submitted_job_forms_with_world_size_members_ranked_by_worker_id_and_ring_peers_in_rank_order()
@@ -47,7 +47,7 @@ public sealed class JobLifecycleTests(ClusterFixture fixture) : IAsyncLifetime
         }
 
         var registry = await Grains.GetWorkerRegistry().ListAsync();
-        Assert.All(registry.Where(w => w.WorkerId.StartsWith(scenario.Prefix, StringComparison.Ordinal)), w => Assert.Equal(spec.JobId, w.JobId));
+        Assert.All(registry.Where(w => w.WorkerId.StartsWith(_scenario.Prefix, StringComparison.Ordinal)), w => Assert.Equal(spec.JobId, w.JobId));
     }
 
     [Fact]
@@ -104,7 +104,7 @@ public sealed class JobLifecycleTests(ClusterFixture fixture) : IAsyncLifetime
         }
 
         var registry = await Grains.GetWorkerRegistry().ListAsync();
-        Assert.All(registry.Where(w => w.WorkerId.StartsWith(scenario.Prefix, StringComparison.Ordinal)), w => Assert.True(w.IsFree));
+        Assert.All(registry.Where(w => w.WorkerId.StartsWith(_scenario.Prefix, StringComparison.Ordinal)), w => Assert.True(w.IsFree));
 
         // Freed workers are claimable again.
         var next = Spec(worldSize: 2);
@@ -287,17 +287,17 @@ public sealed class JobLifecycleTests(ClusterFixture fixture) : IAsyncLifetime
     [Fact]
     public async Task Worker_must_register_before_polling()
     {
-        var error = await Assert.ThrowsAsync<WorkerProtocolException>(() => Grains.GetWorker($"{scenario.Prefix}-ghost").HeartbeatAsync(0));
+        var error = await Assert.ThrowsAsync<WorkerProtocolException>(() => Grains.GetWorker($"{_scenario.Prefix}-ghost").HeartbeatAsync(0));
         Assert.Contains("RegisterAsync", error.Message);
         var badInfo = await Assert.ThrowsAsync<WorkerProtocolException>(
-            () => Grains.GetWorker($"{scenario.Prefix}-bad").RegisterAsync(new WorkerInfo { GrpcEndpoint = "no-port" }));
+            () => Grains.GetWorker($"{_scenario.Prefix}-bad").RegisterAsync(new WorkerInfo { GrpcEndpoint = "no-port" }));
         Assert.Contains("'no-port'", badInfo.Message);
     }
 
     private Task<(JobSpec Spec, ITrainingJobGrain Job)> RunningJobAsync(int maxRestarts, params TestWorker[] members) =>
-        scenario.RunningJobAsync(Spec(members.Length) with { MaxRestarts = maxRestarts }, members);
+        _scenario.RunningJobAsync(Spec(members.Length) with { MaxRestarts = maxRestarts }, members);
 
-    private Task<TestWorker> Worker(string name, int port) => scenario.WorkerAsync(name, port);
+    private Task<TestWorker> Worker(string name, int port) => _scenario.WorkerAsync(name, port);
 
     private static JobSpec Spec(int worldSize) => JobScenario.Spec(worldSize);
 }

@@ -12,7 +12,7 @@ public sealed class DurableStateTests : IDisposable
     // Well above the heartbeats' 200 ms: a loaded machine can delay a heartbeat by seconds, and this test must not
     // mistake that for a dead worker.
     private static readonly TimeSpan Liveness = TimeSpan.FromSeconds(5);
-    private readonly string stateDir = Path.Combine(Path.GetTempPath(), $"orchestrator-state-{Guid.NewGuid():N}");
+    private readonly string _stateDir = Path.Combine(Path.GetTempPath(), $"orchestrator-state-{Guid.NewGuid():N}");
 
     [Fact]
     public async Task Restarted_coordinator_keeps_jobs_and_catalogs_and_its_workers_reconnect_without_being_declared_dead()
@@ -20,12 +20,12 @@ public sealed class DurableStateTests : IDisposable
         var clusterId = $"durable-{Guid.NewGuid():N}";
         var settings = CoordinatorSettings.OnFreePorts(clusterId);
         settings["Orchestrator:Coordinator:StateStore"] = "File";
-        settings["Orchestrator:Coordinator:StateDirectory"] = stateDir;
+        settings["Orchestrator:Coordinator:StateDirectory"] = _stateDir;
         settings["Orchestrator:Jobs:WorkerLivenessTimeout"] = Liveness.ToString();
 
         var first = CoordinatorHost.Create([], settings);
         await first.StartAsync();
-        Assert.Equal(stateDir, first.StateLocation);
+        Assert.Equal(_stateDir, first.StateLocation);
         // One client for the whole test, as a worker process would have: it must find the restarted coordinator on its own.
         await using var connection = await CoordinatorConnection.ConnectAsync(
             new CoordinatorConnectionOptions { Gateways = first.GatewayEndpoint, ClusterId = clusterId });
@@ -105,7 +105,7 @@ public sealed class DurableStateTests : IDisposable
         var clusterId = $"durable-{Guid.NewGuid():N}";
         var settings = CoordinatorSettings.OnFreePorts(clusterId);
         settings["Orchestrator:Coordinator:StateStore"] = "File";
-        settings["Orchestrator:Coordinator:StateDirectory"] = stateDir;
+        settings["Orchestrator:Coordinator:StateDirectory"] = _stateDir;
         settings["Orchestrator:Jobs:WorkerLivenessTimeout"] = Liveness.ToString();
         await using var host = CoordinatorHost.Create([], settings);
         await host.StartAsync();
@@ -116,7 +116,7 @@ public sealed class DurableStateTests : IDisposable
         await control.SubmitAsync(new JobSpec { JobId = "quiet-job", DataDir = "/d", RunDir = "/r", WorldSize = 1 });
         var job = connection.Job("quiet-job");
         Assert.Equal(JobState.Running, await job.ConfirmReadyAsync("quiet-a", 0));
-        var stored = Assert.Single(Directory.GetFiles(stateDir, "quiet-job.job", SearchOption.AllDirectories));
+        var stored = Assert.Single(Directory.GetFiles(_stateDir, "quiet-job.job", SearchOption.AllDirectories));
         var running = await File.ReadAllBytesAsync(stored);
 
         await job.ReportProgressAsync("quiet-a", new ProgressReport { Step = 5, Loss = 3.5, TokensPerSecond = 50 });
@@ -131,6 +131,6 @@ public sealed class DurableStateTests : IDisposable
 
     public void Dispose()
     {
-        if (Directory.Exists(stateDir)) Directory.Delete(stateDir, recursive: true);
+        if (Directory.Exists(_stateDir)) Directory.Delete(_stateDir, recursive: true);
     }
 }

@@ -10,8 +10,8 @@ namespace Orchestrator.Cluster.Tests.Hosting;
 public sealed class FileGrainStorageTests : IDisposable
 {
     private static readonly GrainId JobGrain = GrainId.Create("trainingjob", "job/with:odd chars");
-    private readonly string directory = Path.Combine(Path.GetTempPath(), $"orchestrator-state-{Guid.NewGuid():N}");
-    private readonly ServiceProvider services = new ServiceCollection()
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), $"orchestrator-state-{Guid.NewGuid():N}");
+    private readonly ServiceProvider _services = new ServiceCollection()
         .AddSerializer(serializer => serializer.AddAssembly(typeof(TrainingJobState).Assembly))
         .BuildServiceProvider();
 
@@ -36,7 +36,7 @@ public sealed class FileGrainStorageTests : IDisposable
         Assert.Equal(JobState.Running, read.State!.State);
         Assert.Equal("w-1", Assert.Single(read.State!.Members).WorkerId);
         Assert.Equal(written.State!.Spec, read.State!.Spec);
-        var file = Assert.Single(Directory.GetFiles(directory, "*", SearchOption.AllDirectories), f => Path.GetFileName(f) != ".lock");
+        var file = Assert.Single(Directory.GetFiles(_directory, "*", SearchOption.AllDirectories), f => Path.GetFileName(f) != ".lock");
         Assert.Equal(reopened.PathOf("job", JobGrain), file);
         Assert.DoesNotContain(':', Path.GetFileName(file));
     }
@@ -116,17 +116,17 @@ public sealed class FileGrainStorageTests : IDisposable
 
         var error = Assert.Throws<IOException>(NewStore);
 
-        Assert.Contains($"'{Path.GetFullPath(directory)}' is in use by another coordinator", error.Message);
+        Assert.Contains($"'{Path.GetFullPath(_directory)}' is in use by another coordinator", error.Message);
     }
 
     public void Dispose()
     {
-        services.Dispose();
-        if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+        _services.Dispose();
+        if (Directory.Exists(_directory)) Directory.Delete(_directory, recursive: true);
     }
 
     private FileGrainStorage NewStore() =>
-        new(directory, new OrleansGrainStorageSerializer(services.GetRequiredService<Serializer>()));
+        new(_directory, new OrleansGrainStorageSerializer(_services.GetRequiredService<Serializer>()));
 
     private static TrainingJobState RunningJob(long step) => new()
     {

@@ -9,8 +9,8 @@ namespace Orchestrator.Cluster.Tests.Support;
 /// </summary>
 public sealed class JobScenario(IGrainFactory grains, string prefixLetter) : IAsyncDisposable
 {
-    private readonly List<TestWorker> workers = [];
-    private readonly List<ITrainingJobGrain> jobs = [];
+    private readonly List<TestWorker> _workers = [];
+    private readonly List<ITrainingJobGrain> _jobs = [];
 
     /// <summary>Prepended to every worker id of this test, so tests sharing the registry never collide.</summary>
     public string Prefix { get; } = $"{prefixLetter}{Guid.NewGuid():N}"[..9];
@@ -18,12 +18,12 @@ public sealed class JobScenario(IGrainFactory grains, string prefixLetter) : IAs
     public async Task<TestWorker> WorkerAsync(string name, int port)
     {
         var worker = await TestWorker.StartAsync(grains, $"{Prefix}-{name}", port);
-        workers.Add(worker);
+        _workers.Add(worker);
         return worker;
     }
 
     /// <summary>Cancels <paramref name="job"/> on dispose if it is still live (for a test that submits it itself).</summary>
-    public void Track(ITrainingJobGrain job) => jobs.Add(job);
+    public void Track(ITrainingJobGrain job) => _jobs.Add(job);
 
     public static JobSpec Spec(int worldSize) => new()
     {
@@ -38,7 +38,7 @@ public sealed class JobScenario(IGrainFactory grains, string prefixLetter) : IAs
     public async Task<(JobSpec Spec, ITrainingJobGrain Job)> RunningJobAsync(JobSpec spec, params TestWorker[] members)
     {
         var job = grains.GetJob(spec.JobId);
-        jobs.Add(job);
+        _jobs.Add(job);
         Assert.Equal(JobState.Forming, (await job.SubmitAsync(ValidJobSpec.From(spec))).State);
         var state = JobState.Forming;
         foreach (var member in members)
@@ -52,7 +52,7 @@ public sealed class JobScenario(IGrainFactory grains, string prefixLetter) : IAs
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var job in jobs)
+        foreach (var job in _jobs)
         {
             if (!(await job.GetStatusAsync()).IsTerminal)
             {
@@ -60,7 +60,7 @@ public sealed class JobScenario(IGrainFactory grains, string prefixLetter) : IAs
             }
         }
 
-        foreach (var worker in workers)
+        foreach (var worker in _workers)
         {
             await worker.DisposeAsync();
         }

@@ -6,13 +6,13 @@ namespace Orchestrator.Cluster.Tests.Support;
 /// <summary>A throw-away <c>redis-server</c> on a free loopback port, with persistence off and its files in a temp directory.</summary>
 public sealed class RedisServer : IAsyncDisposable
 {
-    private readonly Process process;
-    private readonly string directory;
+    private readonly Process _process;
+    private readonly string _directory;
 
     private RedisServer(Process process, string directory, int port)
     {
-        this.process = process;
-        this.directory = directory;
+        _process = process;
+        _directory = directory;
         ConnectionString = $"127.0.0.1:{port}";
     }
 
@@ -47,21 +47,21 @@ public sealed class RedisServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (!process.HasExited)
+        if (!_process.HasExited)
         {
-            process.Kill();
-            await process.WaitForExitAsync();
+            _process.Kill();
+            await _process.WaitForExitAsync();
         }
 
-        process.Dispose();
-        Directory.Delete(directory, recursive: true);
+        _process.Dispose();
+        Directory.Delete(_directory, recursive: true);
     }
 
     private async Task<bool> PingsAsync()
     {
-        if (process.HasExited)
+        if (_process.HasExited)
         {
-            throw new InvalidOperationException($"redis-server exited with code {process.ExitCode} before answering");
+            throw new InvalidOperationException($"redis-server exited with code {_process.ExitCode} before answering");
         }
 
         try

@@ -8,15 +8,15 @@ namespace Orchestrator.Cluster.Tests.Support;
 /// </summary>
 public sealed class TestWorker : IAsyncDisposable
 {
-    private readonly CancellationTokenSource stop = new();
-    private readonly Task heartbeats;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _heartbeats;
 
     private TestWorker(IGrainFactory grains, string id, string endpoint)
     {
         Id = id;
         Endpoint = endpoint;
         Grain = grains.GetWorker(id);
-        heartbeats = HeartbeatLoopAsync();
+        _heartbeats = HeartbeatLoopAsync();
     }
 
     public string Id { get; }
@@ -40,8 +40,8 @@ public sealed class TestWorker : IAsyncDisposable
     /// <summary>Simulates a hung or crashed process: the coordinator stops hearing from it.</summary>
     public async Task StopHeartbeatsAsync()
     {
-        await stop.CancelAsync();
-        await heartbeats;
+        await _stop.CancelAsync();
+        await _heartbeats;
     }
 
     public Task<WorkerDirective> WaitForAsync(WorkerDirectiveKind kind, string jobId, int attempt = 0) =>
@@ -53,13 +53,13 @@ public sealed class TestWorker : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (!stop.IsCancellationRequested)
+        if (!_stop.IsCancellationRequested)
         {
             await StopHeartbeatsAsync();
         }
 
         await Grain.UnregisterAsync();
-        stop.Dispose();
+        _stop.Dispose();
     }
 
     private async Task HeartbeatLoopAsync()
@@ -67,12 +67,12 @@ public sealed class TestWorker : IAsyncDisposable
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(200));
         try
         {
-            while (await timer.WaitForNextTickAsync(stop.Token))
+            while (await timer.WaitForNextTickAsync(_stop.Token))
             {
                 await Grain.HeartbeatAsync(Step);
             }
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
             // Stopping the loop is the point of StopHeartbeatsAsync.
         }

@@ -188,27 +188,27 @@ public sealed class TextGeneratorTests
     /// <summary>Records how many tokens each incremental call feeds, delegating everything to the wrapped model.</summary>
     private sealed class CountingModel : LanguageModel
     {
-        private readonly LanguageModel inner;
+        private readonly LanguageModel _inner;
 
         public CountingModel(LanguageModel inner) : base(nameof(CountingModel), inner.Config)
         {
-            this.inner = inner;
+            _inner = inner;
             RegisterComponents();
         }
 
         public List<int> FedLengths { get; } = [];
 
-        public override int SegmentCount => inner.SegmentCount;
-        public override int? MaxDecodingLength => inner.MaxDecodingLength;
-        public override Tensor forward(Tensor idx) => inner.forward(idx);
-        public override DecodingState CreateDecodingState(int batchSize, Device device) => inner.CreateDecodingState(batchSize, device);
-        public override Tensor ForwardSegment(int index, Tensor input) => inner.ForwardSegment(index, input);
-        public override IReadOnlyList<Parameter> SegmentParameters(int index) => inner.SegmentParameters(index);
+        public override int SegmentCount => _inner.SegmentCount;
+        public override int? MaxDecodingLength => _inner.MaxDecodingLength;
+        public override Tensor forward(Tensor idx) => _inner.forward(idx);
+        public override DecodingState CreateDecodingState(int batchSize, Device device) => _inner.CreateDecodingState(batchSize, device);
+        public override Tensor ForwardSegment(int index, Tensor input) => _inner.ForwardSegment(index, input);
+        public override IReadOnlyList<Parameter> SegmentParameters(int index) => _inner.SegmentParameters(index);
 
         public override Tensor ForwardIncremental(Tensor idx, DecodingState state)
         {
             FedLengths.Add((int)idx.shape[1]);
-            return inner.ForwardIncremental(idx, state);
+            return _inner.ForwardIncremental(idx, state);
         }
     }
 }

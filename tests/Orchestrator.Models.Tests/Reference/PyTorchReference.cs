@@ -12,18 +12,18 @@ namespace Orchestrator.Models.Tests.Reference;
 /// </summary>
 internal sealed class PyTorchReference : IDisposable
 {
-    private readonly string script;
-    private readonly DirectoryInfo workDir = Directory.CreateTempSubdirectory("pytorch-reference-");
+    private readonly string _script;
+    private readonly DirectoryInfo _workDir = Directory.CreateTempSubdirectory("pytorch-reference-");
 
-    public PyTorchReference(string scriptName) => script = Path.Combine(AppContext.BaseDirectory, "Reference", scriptName);
+    public PyTorchReference(string scriptName) => _script = Path.Combine(AppContext.BaseDirectory, "Reference", scriptName);
 
-    private string Out => Path.Combine(workDir.FullName, "out");
+    private string Out => Path.Combine(_workDir.FullName, "out");
 
     /// <summary>Runs the reference on the model's parameters, <c>tokens (B, T)</c> and <c>targets (B, T)</c>.</summary>
     public void Run(LanguageModel model, Tensor tokens, Tensor targets)
     {
         WriteInputs(model, tokens, targets);
-        PyTorchScript.Run(script, [workDir.FullName], TimeSpan.FromMinutes(5));
+        PyTorchScript.Run(_script, [_workDir.FullName], TimeSpan.FromMinutes(5));
     }
 
     /// <summary>The reference's logits, in the shape given.</summary>
@@ -38,11 +38,11 @@ internal sealed class PyTorchReference : IDisposable
     private void WriteInputs(LanguageModel model, Tensor tokens, Tensor targets)
     {
         var parameters = model.named_parameters().ToList();
-        Directory.CreateDirectory(Path.Combine(workDir.FullName, "params"));
+        Directory.CreateDirectory(Path.Combine(_workDir.FullName, "params"));
         foreach (var (name, parameter) in parameters)
-            File.WriteAllBytes(Path.Combine(workDir.FullName, "params", name + ".bin"), parameter.detach().contiguous().bytes.ToArray());
-        File.WriteAllBytes(Path.Combine(workDir.FullName, "idx.bin"), tokens.contiguous().bytes.ToArray());
-        File.WriteAllBytes(Path.Combine(workDir.FullName, "targets.bin"), targets.contiguous().bytes.ToArray());
+            File.WriteAllBytes(Path.Combine(_workDir.FullName, "params", name + ".bin"), parameter.detach().contiguous().bytes.ToArray());
+        File.WriteAllBytes(Path.Combine(_workDir.FullName, "idx.bin"), tokens.contiguous().bytes.ToArray());
+        File.WriteAllBytes(Path.Combine(_workDir.FullName, "targets.bin"), targets.contiguous().bytes.ToArray());
         var config = model.Config;
         var manifest = new
         {
@@ -50,7 +50,7 @@ internal sealed class PyTorchReference : IDisposable
             n_embd = config.NEmbd, n_head = config.NHead, n_layer = config.NLayer, bias = config.Bias, tie_weights = config.TieWeights,
             parameters = parameters.Select(p => new { name = p.name, shape = p.parameter.shape }),
         };
-        File.WriteAllText(Path.Combine(workDir.FullName, "config.json"), JsonSerializer.Serialize(manifest));
+        File.WriteAllText(Path.Combine(_workDir.FullName, "config.json"), JsonSerializer.Serialize(manifest));
     }
 
     private static Tensor ReadFloats(string path, long[] shape)
@@ -59,5 +59,5 @@ internal sealed class PyTorchReference : IDisposable
         return tensor(values, shape);
     }
 
-    public void Dispose() => workDir.Delete(recursive: true);
+    public void Dispose() => _workDir.Delete(recursive: true);
 }

@@ -10,22 +10,22 @@ namespace Orchestrator.Serving.Tests.Http;
 /// <summary>A server with one batch slot and one queue place: the third concurrent request is refused, not queued.</summary>
 public sealed class QueueTests : IAsyncLifetime
 {
-    private ServingHost host = null!;
-    private HttpClient http = null!;
+    private ServingHost _host = null!;
+    private HttpClient _http = null!;
 
     public async Task InitializeAsync()
     {
-        host = await ServerFixture.StartAsync(new ServingOptions
+        _host = await ServerFixture.StartAsync(new ServingOptions
         {
             CheckpointPath = TestCheckpoint.Directory, Port = 0, Threads = 1, MaxBatch = 1, QueueCapacity = 1, MaxTokensLimit = 1_000_000,
         });
-        http = new HttpClient { BaseAddress = host.Url, Timeout = TimeSpan.FromSeconds(60) };
+        _http = new HttpClient { BaseAddress = _host.Url, Timeout = TimeSpan.FromSeconds(60) };
     }
 
     public async Task DisposeAsync()
     {
-        http.Dispose();
-        await host.DisposeAsync();
+        _http.Dispose();
+        await _host.DisposeAsync();
     }
 
     [Fact]
@@ -36,16 +36,16 @@ public sealed class QueueTests : IAsyncLifetime
         {
             Content = JsonContent.Create(new { prompt = "ROMEO:", max_tokens = 1_000_000, stream = true }),
         };
-        var longResponse = await http.SendAsync(longRequest, HttpCompletionOption.ResponseHeadersRead);
+        var longResponse = await _http.SendAsync(longRequest, HttpCompletionOption.ResponseHeadersRead);
         var longStream = new StreamReader(await longResponse.Content.ReadAsStreamAsync());
         Assert.StartsWith("data: ", await longStream.ReadLineAsync());
 
         // B: waits in the queue's one place.
-        var queued = OpenAiHttp.PostAsync(http, new { prompt = "JULIET:", max_tokens = 5 });
-        await WaitUntil(() => host.Statistics.Waiting == 1);
+        var queued = OpenAiHttp.PostAsync(_http, new { prompt = "JULIET:", max_tokens = 5 });
+        await WaitUntil(() => _host.Statistics.Waiting == 1);
 
         // C: no room.
-        using var refused = await http.PostAsJsonAsync("/v1/completions", new { prompt = "MARCIUS:", max_tokens = 5 });
+        using var refused = await _http.PostAsJsonAsync("/v1/completions", new { prompt = "MARCIUS:", max_tokens = 5 });
         Assert.Equal(429, (int)refused.StatusCode);
         Assert.Equal("1", refused.Headers.RetryAfter?.ToString());
         var error = JsonNode.Parse(await refused.Content.ReadAsStringAsync())!["error"]!;
@@ -53,7 +53,7 @@ public sealed class QueueTests : IAsyncLifetime
         Assert.Equal("queue_full", error["code"]!.GetValue<string>());
         Assert.Contains("queue holds at most 1", error["message"]!.GetValue<string>());
 
-        using var channel = GrpcChannel.ForAddress(host.GrpcUrl);
+        using var channel = GrpcChannel.ForAddress(_host.GrpcUrl);
         var client = new Protos.Inference.InferenceClient(channel);
         var grpcError = await Assert.ThrowsAsync<RpcException>(async () =>
         {
@@ -69,8 +69,8 @@ public sealed class QueueTests : IAsyncLifetime
         var (status, body) = await queued.WaitAsync(TimeSpan.FromSeconds(20));
         Assert.Equal(200, status);
         Assert.Equal(5, OpenAiHttp.Text(body).Length);
-        await WaitUntil(() => host.Statistics is { Running: 0, Waiting: 0 });
-        Assert.Equal(200, (await OpenAiHttp.PostAsync(http, new { prompt = "MARCIUS:", max_tokens = 5 })).Status);
+        await WaitUntil(() => _host.Statistics is { Running: 0, Waiting: 0 });
+        Assert.Equal(200, (await OpenAiHttp.PostAsync(_http, new { prompt = "MARCIUS:", max_tokens = 5 })).Status);
     }
 
     [Fact]
@@ -80,21 +80,21 @@ public sealed class QueueTests : IAsyncLifetime
         {
             Content = JsonContent.Create(new { prompt = "ROMEO:", max_tokens = 1_000_000, stream = true }),
         };
-        using var longResponse = await http.SendAsync(longRequest, HttpCompletionOption.ResponseHeadersRead);
-        await WaitUntil(() => host.Statistics.Running == 1);
+        using var longResponse = await _http.SendAsync(longRequest, HttpCompletionOption.ResponseHeadersRead);
+        await WaitUntil(() => _host.Statistics.Running == 1);
 
         using (var leaving = new CancellationTokenSource())
         {
-            var queued = http.PostAsJsonAsync("/v1/completions", new { prompt = "JULIET:", max_tokens = 5 }, leaving.Token);
-            await WaitUntil(() => host.Statistics.Waiting == 1);
+            var queued = _http.PostAsJsonAsync("/v1/completions", new { prompt = "JULIET:", max_tokens = 5 }, leaving.Token);
+            await WaitUntil(() => _host.Statistics.Waiting == 1);
             leaving.Cancel();
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => queued);
         }
-        await WaitUntil(() => host.Statistics.Waiting == 0);
+        await WaitUntil(() => _host.Statistics.Waiting == 0);
 
         // The place is free again: the next request queues instead of being refused.
-        var next = OpenAiHttp.PostAsync(http, new { prompt = "MARCIUS:", max_tokens = 5 });
-        await WaitUntil(() => host.Statistics.Waiting == 1);
+        var next = OpenAiHttp.PostAsync(_http, new { prompt = "MARCIUS:", max_tokens = 5 });
+        await WaitUntil(() => _host.Statistics.Waiting == 1);
         longResponse.Dispose();
         Assert.Equal(200, (await next.WaitAsync(TimeSpan.FromSeconds(20))).Status);
     }

@@ -8,22 +8,22 @@ namespace Orchestrator.Serving.Tests.TestSupport;
 /// </summary>
 public sealed class ServerFixture : IAsyncLifetime
 {
-    private ServingHost? host;
+    private ServingHost? _host;
 
-    public ServingHost Host => host ?? throw new InvalidOperationException("The server fixture has not started.");
+    public ServingHost Host => _host ?? throw new InvalidOperationException("The server fixture has not started.");
 
     public HttpClient Http { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
-        host = await StartAsync(new ServingOptions { CheckpointPath = TestCheckpoint.Directory, Port = 0, Threads = 1, MaxBatch = 8, QueueCapacity = 32 });
-        Http = new HttpClient { BaseAddress = host.Url, Timeout = TimeSpan.FromSeconds(60) };
+        _host = await StartAsync(new ServingOptions { CheckpointPath = TestCheckpoint.Directory, Port = 0, Threads = 1, MaxBatch = 8, QueueCapacity = 32 });
+        Http = new HttpClient { BaseAddress = _host.Url, Timeout = TimeSpan.FromSeconds(60) };
     }
 
     public async Task DisposeAsync()
     {
         Http.Dispose();
-        if (host is not null) await host.DisposeAsync();
+        if (_host is not null) await _host.DisposeAsync();
     }
 
     /// <summary>Builds and starts a server with warnings-only logging.</summary>

@@ -24,20 +24,20 @@ internal static class ChartRender
     public static string Chart => RepositoryPaths.PathOf("helm", "orchestrator");
 
     private static readonly SemaphoreSlim FirstBuild = new(1, 1);
-    private static bool built;
+    private static bool Built;
 
     /// <summary>Runs the renderer; the first call builds it (minutes on a busy machine), so calls wait for that one.</summary>
     public static async Task<Tool.Result> RunAsync(string chart, IEnumerable<string> arguments)
     {
         var script = RepositoryPaths.PathOf("tests", "chart-render", "render.sh");
         IReadOnlyList<string> all = [script, chart, "--name", Release, "--namespace", "ml", .. arguments];
-        if (!built)
+        if (!Built)
         {
             await FirstBuild.WaitAsync();
             try
             {
                 var first = await Tool.RunAsync("bash", all, workingDirectory: RepositoryPaths.Root, timeout: TimeSpan.FromMinutes(15));
-                built = true;
+                Built = true;
                 return first;
             }
             finally

@@ -19,10 +19,10 @@ public sealed class FileGrainStorage : IGrainStorage, IDisposable
     private const int EtagLength = 32;
     private static readonly int HeaderLength = Magic.Length + EtagLength + 1;
 
-    private readonly string directory;
-    private readonly IGrainStorageSerializer serializer;
-    private readonly ConcurrentDictionary<string, SemaphoreSlim> gates = new(StringComparer.Ordinal);
-    private readonly StateDirectoryLock directoryLock;
+    private readonly string _directory;
+    private readonly IGrainStorageSerializer _serializer;
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
+    private readonly StateDirectoryLock _directoryLock;
 
     /// <summary>
     /// Creates <paramref name="directory"/> if needed and locks it, so a second coordinator pointed at the same
@@ -30,14 +30,14 @@ public sealed class FileGrainStorage : IGrainStorage, IDisposable
     /// </summary>
     public FileGrainStorage(string directory, IGrainStorageSerializer serializer)
     {
-        this.directory = Path.GetFullPath(directory);
-        this.serializer = serializer;
-        directoryLock = StateDirectoryLock.Acquire(this.directory);
+        _directory = Path.GetFullPath(directory);
+        _serializer = serializer;
+        _directoryLock = StateDirectoryLock.Acquire(_directory);
     }
 
     /// <summary>Where a grain's state lives: <c>DIR/GRAINTYPE/KEY.STATENAME</c> with unsafe characters escaped.</summary>
     public string PathOf(string stateName, GrainId grainId) =>
-        Path.Combine(directory, FileNames.Escape(grainId.Type.ToString()!), $"{FileNames.Escape(grainId.Key.ToString()!)}.{FileNames.Escape(stateName)}");
+        Path.Combine(_directory, FileNames.Escape(grainId.Type.ToString()!), $"{FileNames.Escape(grainId.Key.ToString()!)}.{FileNames.Escape(stateName)}");
 
     public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
@@ -59,7 +59,7 @@ public sealed class FileGrainStorage : IGrainStorage, IDisposable
             }
 
             var etag = EtagOf(path, bytes);
-            grainState.State = serializer.Deserialize<T>(new BinaryData(bytes.AsMemory(HeaderLength)));
+            grainState.State = _serializer.Deserialize<T>(new BinaryData(bytes.AsMemory(HeaderLength)));
             grainState.ETag = etag;
             grainState.RecordExists = true;
         }
@@ -78,7 +78,7 @@ public sealed class FileGrainStorage : IGrainStorage, IDisposable
         {
             await CheckEtagAsync(path, grainId, grainState.ETag);
             var etag = Guid.NewGuid().ToString("N");
-            var payload = serializer.Serialize(grainState.State);
+            var payload = _serializer.Serialize(grainState.State);
             var folder = Path.GetDirectoryName(path)!;
             Directory.CreateDirectory(folder);
             var temporary = $"{path}.tmp-{Guid.NewGuid():N}";
@@ -133,9 +133,9 @@ public sealed class FileGrainStorage : IGrainStorage, IDisposable
         }
     }
 
-    public void Dispose() => directoryLock.Dispose();
+    public void Dispose() => _directoryLock.Dispose();
 
-    private SemaphoreSlim Gate(string path) => gates.GetOrAdd(path, _ => new SemaphoreSlim(1, 1));
+    private SemaphoreSlim Gate(string path) => _gates.GetOrAdd(path, _ => new SemaphoreSlim(1, 1));
 
     /// <summary>Throws <see cref="InconsistentStateException"/> when the stored ETag is not the one the grain last read or wrote.</summary>
     private static async Task CheckEtagAsync(string path, GrainId grainId, string? expected)

@@ -9,9 +9,9 @@ internal sealed class StateDirectoryLock : IDisposable
 {
     public const string FileName = ".lock";
 
-    private readonly FileStream stream;
+    private readonly FileStream _stream;
 
-    private StateDirectoryLock(FileStream stream) => this.stream = stream;
+    private StateDirectoryLock(FileStream stream) => _stream = stream;
 
     /// <summary>Creates the directory if needed; throws <see cref="IOException"/> naming it when another process holds the lock.</summary>
     public static StateDirectoryLock Acquire(string directory)
@@ -38,5 +38,5 @@ internal sealed class StateDirectoryLock : IDisposable
         }
     }
 
-    public void Dispose() => stream.Dispose();
+    public void Dispose() => _stream.Dispose();
 }
