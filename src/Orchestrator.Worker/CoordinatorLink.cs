@@ -12,6 +12,7 @@ namespace Orchestrator.Worker;
 internal sealed class CoordinatorLink(CoordinatorConnection connection, WorkerOptions options, ILogger logger, TimeProvider clock)
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan MinCallWait = TimeSpan.FromSeconds(1);
     private long _lastContactTicks = clock.GetUtcNow().UtcTicks;
     private int _failing;
 
@@ -31,7 +32,10 @@ internal sealed class CoordinatorLink(CoordinatorConnection connection, WorkerOp
         {
             try
             {
-                var result = await call();
+                // A call to a coordinator that died hangs for Orleans' response timeout (30 s): wait no longer than
+                // what is left of the loss timeout, so a worker gives up when the user said it should.
+                var left = options.CoordinatorLossTimeout - SinceLastContact;
+                var result = await call().WaitAsync(left > MinCallWait ? left : MinCallWait, clock, cancellationToken);
                 Succeeded();
                 return result;
             }
