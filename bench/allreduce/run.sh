@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # All-reduce bandwidth on loopback, against iperf3's single-stream TCP throughput on the same loopback.
-# Usage: bench/allreduce/run.sh [AllReduceBench flags: --world 2,4 --sizes-mib 1,4,16,64,256 --chunk-bytes N --bf16 --seconds S]
+# Usage: bench/allreduce/run.sh [AllReduceBench flags: --world 2,4 --sizes-mib 1,4,16,64,256 --chunk-bytes N --channels N --bf16 --seconds S]
 # Prints the chunk codec cost, the bare gRPC stream ceiling and a markdown table with CPU s per GB carried
 # (pass --markdown FILE to also write them to a file).
 set -euo pipefail

@@ -50,19 +50,17 @@ def main(folder, latest):
         print(f"| {rate} Mbit/s | {g:.3f} Gbit/s | {g * 1000 / rate:.2f} |")
 
     out = []
-    print("\n| hosts | link | size | time per all-reduce | algbw | busbw | busbw / iperf3 | CPU s per GB carried |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("\n| hosts | link | size | channels per link | time per all-reduce | algbw | busbw | busbw / iperf3 | CPU s per GB carried |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for rate in rates:
-        path = os.path.join(folder, f"allreduce-{rate}.json")
-        if not os.path.exists(path):
-            continue
         g = iperf_gbps(folder, rate)
-        for r in load(path):
+        rows = [r for path in glob.glob(os.path.join(folder, f"allreduce-{rate}-c*.json")) for r in load(path)]
+        for r in sorted(rows, key=lambda r: (r["hosts"], r["size_mib"], r["channels"])):
             ratio = r["busbw_gbps"] / g
-            print(f"| {r['hosts']} | {rate} Mbit/s | {r['size_mib']} MiB | {r['seconds'] * 1e3:.0f} ms | {r['algbw_gbps']:.3f} Gbit/s | "
-                  f"{r['busbw_gbps']:.3f} Gbit/s | **{ratio:.2f}** | {r['cpu_s_per_gb']:.2f} |")
-            out.append({"hosts": r["hosts"], "link_mbit": rate, "size_mib": r["size_mib"], "iperf3_gbps": round(g, 4),
-                        "algbw_gbps": round(r["algbw_gbps"], 4), "busbw_gbps": round(r["busbw_gbps"], 4),
+            print(f"| {r['hosts']} | {rate} Mbit/s | {r['size_mib']} MiB | {r['channels']} | {r['seconds'] * 1e3:.0f} ms | "
+                  f"{r['algbw_gbps']:.3f} Gbit/s | {r['busbw_gbps']:.3f} Gbit/s | **{ratio:.2f}** | {r['cpu_s_per_gb']:.2f} |")
+            out.append({"hosts": r["hosts"], "link_mbit": rate, "size_mib": r["size_mib"], "channels": r["channels"],
+                        "iperf3_gbps": round(g, 4), "algbw_gbps": round(r["algbw_gbps"], 4), "busbw_gbps": round(r["busbw_gbps"], 4),
                         "busbw_over_link": round(ratio, 3), "cpu_s_per_gb": round(r["cpu_s_per_gb"], 3),
                         "chunk_bytes": r["chunk_bytes"], "seconds": r["seconds"]})
 

@@ -3,7 +3,7 @@
 # tbf-limited links, so the ring crosses real (if emulated) links instead of loopback.
 #  1. iperf3 from h1 to h2 at each link rate: what the link really carries (one TCP stream, 5 s).
 #  2. Ring all-reduce (bench/allreduce/AllReduceBench, its ranks inside the hosts) for each host count and size:
-#     algbw, busbw = algbw x 2(N-1)/N, busbw / iperf3 and CPU s per GB carried.
+#     algbw, busbw = algbw x 2(N-1)/N, busbw / iperf3 and CPU s per GB carried, once per channel count per link.
 #  3. Data-parallel training with a real coordinator (in "coord") and workers (one per host) of the baby GPT
 #     (4 layers, 4 heads, 128 wide) and a 6-layer, 6-head, 384-wide GPT, both block 64, global batch 12, on 1 host and
 #     on each host count: tokens/s, rank 0's exposed all-reduce wait per step, its share of the step, hidden fraction.
@@ -11,7 +11,8 @@
 # Prints markdown tables; writes bench/out/multihost/latest.json (one object per all-reduce row) and keeps everything
 # in bench/out/multihost/STAMP.
 # Usage: bench/multihost/run.sh    environment: HOSTS (2,4), LINK_MBIT (1000,200), SIZES_MIB (4,16,64),
-#        CHUNK_BYTES (the collective's default), TRAIN (1; 0 skips part 3), BABY_STEPS (60), SIX_STEPS (16).
+#        CHANNELS (1,2,4: Collective:ChannelsPerLink values to compare), CHUNK_BYTES (the collective's default),
+#        TRAIN (1; 0 skips part 3), BABY_STEPS (60), SIX_STEPS (16).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 source "$here/../babygpt/common.sh"
@@ -21,6 +22,7 @@ command -v iperf3 >/dev/null || { echo "bench/multihost: iperf3 is not installed
 hosts_list="${HOSTS:-2,4}"
 rates="${LINK_MBIT:-1000,200}"
 sizes="${SIZES_MIB:-4,16,64}"
+channels="${CHANNELS:-1,2,4}"
 train="${TRAIN:-1}"
 baby_steps="${BABY_STEPS:-60}"
 six_steps="${SIX_STEPS:-16}"
@@ -41,7 +43,7 @@ bench_data
 bench_build "$bench_root/bench/allreduce/AllReduceBench/AllReduceBench.csproj" "$bench_out/multihost-allreduce"
 chunk_args=()
 [ -n "${CHUNK_BYTES:-}" ] && chunk_args=(--chunk-bytes "$CHUNK_BYTES")
-echo "{\"hosts\": \"$hosts_list\", \"link_mbit\": \"$rates\", \"sizes_mib\": \"$sizes\", \"commit\": \"$bench_commit\", \"chunk_bytes\": \"${CHUNK_BYTES:-default}\", \"baby_steps\": $baby_steps, \"six_steps\": $six_steps}" > "$folder/config.json"
+echo "{\"hosts\": \"$hosts_list\", \"link_mbit\": \"$rates\", \"sizes_mib\": \"$sizes\", \"commit\": \"$bench_commit\", \"chunk_bytes\": \"${CHUNK_BYTES:-default}\", \"channels\": \"$channels\", \"baby_steps\": $baby_steps, \"six_steps\": $six_steps}" > "$folder/config.json"
 
 coordinator_address=""
 wait_for_job() { # JOB: polls `status --json` from the coordinator's namespace until the job ends
@@ -73,6 +75,7 @@ JOB
 
 IFS=',' read -r -a rate_list <<< "$rates"
 IFS=',' read -r -a host_counts <<< "$hosts_list"
+IFS=',' read -r -a channel_counts <<< "$channels"
 for rate in "${rate_list[@]}"; do
   log "box: $max_hosts hosts at $rate Mbit/s"
   "$box_script" up --hosts "$max_hosts" --link-mbit "$rate" --name "$box" > "$folder/box-$rate.txt"
@@ -83,10 +86,13 @@ for rate in "${rate_list[@]}"; do
   wait || true
   log "iperf3 at $rate Mbit/s: $("$python" -c "import json; print(round(json.load(open('$folder/iperf-$rate.json'))['end']['sum_received']['bits_per_second']/1e9, 3))") Gbit/s"
 
-  log "all-reduce at $rate Mbit/s: hosts $hosts_list, sizes $sizes MiB"
-  dotnet "$bench_out/multihost-allreduce/AllReduceBench.dll" --box "$box" --box-script "$box_script" --world "$hosts_list" \
-    --sizes-mib "$sizes" --seconds 4 --iperf-json "$folder/iperf-$rate.json" --json "$folder/allreduce-$rate.json" \
-    ${chunk_args[@]+"${chunk_args[@]}"} > "$folder/allreduce-$rate.md" 2> "$folder/allreduce-$rate.log"
+  for ch in "${channel_counts[@]}"; do
+    log "all-reduce at $rate Mbit/s, $ch channel(s) per link: hosts $hosts_list, sizes $sizes MiB"
+    dotnet "$bench_out/multihost-allreduce/AllReduceBench.dll" --box "$box" --box-script "$box_script" --world "$hosts_list" \
+      --sizes-mib "$sizes" --seconds 4 --channels "$ch" --iperf-json "$folder/iperf-$rate.json" \
+      --json "$folder/allreduce-$rate-c$ch.json" ${chunk_args[@]+"${chunk_args[@]}"} \
+      > "$folder/allreduce-$rate-c$ch.md" 2> "$folder/allreduce-$rate-c$ch.log"
+  done
 
   if [ "$train" = 1 ]; then
     coordinator_address="$("$box_script" addr --name "$box" coord)"

@@ -44,7 +44,7 @@ public sealed class CollectiveGroup : IAsyncDisposable
         _metrics = metrics;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<CollectiveGroup>();
-        _outgoing = new OutgoingLink(membership, Statistics, metrics, Fault);
+        _outgoing = new OutgoingLink(membership, options.ChannelsPerLink, Statistics, metrics, Fault);
     }
 
     public RingMembership Membership { get; }
@@ -189,11 +189,14 @@ public sealed class CollectiveGroup : IAsyncDisposable
         _connected = true;
     }
 
-    /// <summary>Serves the right neighbour's Exchange call: streams this rank's chunks until the group closes.</summary>
-    internal Task ServeRightNeighbourAsync(IServerStreamWriter<OutgoingChunk> stream, ServerCallContext context)
+    /// <summary>How many channels this rank sends on: announced to the right neighbour in the handshake.</summary>
+    internal int OutgoingChannels => _outgoing.Channels;
+
+    /// <summary>Serves one of the right neighbour's Exchange calls: streams this rank's chunks on that channel until the group closes.</summary>
+    internal Task ServeRightNeighbourAsync(int channel, int channels, IServerStreamWriter<OutgoingChunk> stream, ServerCallContext context)
     {
-        CollectiveLog.OutgoingLinkOpened(_logger, GroupId, Membership.RightRank);
-        return _outgoing.ServeAsync(stream, context);
+        CollectiveLog.OutgoingLinkOpened(_logger, GroupId, Membership.RightRank, channel);
+        return _outgoing.ServeAsync(channel, channels, stream, context);
     }
 
     internal void RecordReceived(int payloadBytes)
@@ -219,7 +222,8 @@ public sealed class CollectiveGroup : IAsyncDisposable
         var started = Stopwatch.GetTimestamp();
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closing.Token);
         deadline.CancelAfter(_options.OperationTimeout);
-        var context = new OperationContext(this, _outgoing, operation, kind, elements, _inbox.Open(operation), deadline.Token);
+        var incomingChannels = _incoming?.Channels ?? 1;
+        var context = new OperationContext(this, _outgoing, operation, kind, elements, _inbox.Open(operation, incomingChannels), deadline.Token);
         var succeeded = false;
         Interlocked.Increment(ref _inFlight);
         try
@@ -254,7 +258,7 @@ public sealed class CollectiveGroup : IAsyncDisposable
         finally
         {
             Interlocked.Decrement(ref _inFlight);
-            _inbox.Close(operation);
+            _inbox.Close(operation, incomingChannels);
             var elapsed = Stopwatch.GetTimestamp() - started;
             Statistics.RecordOperation(elapsed);
             _metrics.RecordOperation(kind.ToString(), Stopwatch.GetElapsedTime(started), succeeded);

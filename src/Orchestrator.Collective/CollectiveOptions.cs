@@ -15,6 +15,9 @@ public sealed class CollectiveOptions
 
     public const int MinChunkBytes = 4 << 10;
 
+    /// <summary>The most connections one ring link may be split across.</summary>
+    public const int MaxChannelsPerLink = 16;
+
     /// <summary>Slack above the largest chunk for the protobuf header of a message.</summary>
     public const int MessageOverheadBytes = 64 << 10;
 
@@ -33,6 +36,14 @@ public sealed class CollectiveOptions
     /// faster than the default on the shared 2-core benchmark machine, and smaller messages pipeline the ring better.
     /// </summary>
     public int ChunkBytes { get; set; } = 64 << 10;
+
+    /// <summary>
+    /// Connections (HTTP/2 channels, each with its own flow-control window and socket) per ring link; an operation's
+    /// chunks go round-robin across them. More than one helps where a single connection cannot fill the link: a long
+    /// bandwidth × delay product against one window, or one core's worth of framing on a fast link. The receiver
+    /// opens as many as this rank announces, so ranks may differ.
+    /// </summary>
+    public int ChannelsPerLink { get; set; } = 1;
 
     /// <summary>Target size of a gradient bucket: buffers are packed into buckets of about this size.</summary>
     public long BucketBytes { get; set; } = 25L << 20;
@@ -83,6 +94,9 @@ public sealed class CollectiveOptions
         if (ChunkBytes is < MinChunkBytes or > MaxChunkBytes || ChunkBytes % 8 != 0)
             throw new ArgumentOutOfRangeException(nameof(ChunkBytes), ChunkBytes,
                 $"{SectionName}:{nameof(ChunkBytes)} must be a multiple of 8 between {MinChunkBytes} and {MaxChunkBytes} bytes; 65536 (64 KiB) is a good start.");
+        if (ChannelsPerLink is < 1 or > MaxChannelsPerLink)
+            throw new ArgumentOutOfRangeException(nameof(ChannelsPerLink), ChannelsPerLink,
+                $"{SectionName}:{nameof(ChannelsPerLink)} must be between 1 and {MaxChannelsPerLink}; 1 is a good start.");
         if (BucketBytes < 4)
             throw new ArgumentOutOfRangeException(nameof(BucketBytes), BucketBytes,
                 $"{SectionName}:{nameof(BucketBytes)} must hold at least one float; 26214400 (25 MiB) is a good start.");

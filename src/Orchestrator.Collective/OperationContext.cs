@@ -8,6 +8,8 @@ namespace Orchestrator.Collective;
 /// <summary>
 /// One running collective operation as the ring algorithms see it: receive the next chunk from the left neighbour
 /// (checked against this rank's view of the operation), send chunks to the right one, flush before returning.
+/// Chunks are numbered per operation as they are sent; chunk i travels on channel i mod channels of the link, so the
+/// receiver reads the channels in the same turn (<paramref name="incoming"/> holds one queue per incoming channel).
 /// </summary>
 internal sealed class OperationContext(
     CollectiveGroup group,
@@ -15,9 +17,12 @@ internal sealed class OperationContext(
     ulong operation,
     OperationKind kind,
     long elements,
-    ChannelReader<ReceivedChunk> incoming,
+    ChannelReader<ReceivedChunk>[] incoming,
     CancellationToken deadline)
 {
+    private long _sent;
+    private long _received;
+
     public int Rank => group.Rank;
 
     public int WorldSize => group.WorldSize;
@@ -43,7 +48,7 @@ internal sealed class OperationContext(
     public async ValueTask<(ReceivedChunk Chunk, int Count)> ReceiveAsync(int step, long offset, long end)
     {
         WaitingOnRight = false;
-        var received = await incoming.ReadAsync(deadline).ConfigureAwait(false);
+        var received = await incoming[(int)(_received++ % incoming.Length)].ReadAsync(deadline).ConfigureAwait(false);
         int count;
         try
         {
@@ -76,15 +81,15 @@ internal sealed class OperationContext(
 
     /// <summary>Queues a run of the caller's buffer, read (and encoded) only when it is written.</summary>
     public void Send(int step, long offset, Encoding encoding, ReadOnlyMemory<float> run) =>
-        link.Send(OutgoingChunk.FromFloats(Header(step, offset, encoding), run));
+        link.Send(OutgoingChunk.FromFloats(Header(step, offset, encoding), run), _sent++);
 
     /// <summary>Queues bytes already in wire form.</summary>
     public void Send(int step, long offset, Encoding encoding, ReadOnlyMemory<byte> payload) =>
-        link.Send(OutgoingChunk.FromBytes(Header(step, offset, encoding), payload));
+        link.Send(OutgoingChunk.FromBytes(Header(step, offset, encoding), payload), _sent++);
 
     /// <summary>Passes a received chunk on to the right neighbour as the next step, unchanged.</summary>
     public void Forward(int step, ReceivedChunk received) =>
-        link.Send(OutgoingChunk.Forward(Header(step, (long)received.Header.Offset, received.Header.Encoding), received));
+        link.Send(OutgoingChunk.Forward(Header(step, (long)received.Header.Offset, received.Header.Encoding), received), _sent++);
 
     private ChunkHeader Header(int step, long offset, Encoding encoding) =>
         new(operation, kind, (ulong)elements, (uint)step, (ulong)offset, encoding);

@@ -28,6 +28,13 @@ internal sealed class Ring : IAsyncDisposable
         return await JoinAsync(servers, servers);
     }
 
+    /// <summary>Starts one server of its own per entry of <paramref name="configurePerRank"/>, each with its own options, and joins them.</summary>
+    public static async Task<Ring> StartAsync(IReadOnlyList<Action<CollectiveOptions>> configurePerRank)
+    {
+        var servers = await Task.WhenAll(configurePerRank.Select(configure => CollectiveServer.StartAsync(0, configure: configure)));
+        return await JoinAsync(servers, servers);
+    }
+
     /// <summary>Joins a fresh group on the first <paramref name="worldSize"/> servers of a shared pool.</summary>
     public static Task<Ring> JoinAsync(IReadOnlyList<CollectiveServer> pool, int worldSize, bool compressBf16 = false) =>
         JoinAsync(pool.Take(worldSize).ToArray(), [], compressBf16);

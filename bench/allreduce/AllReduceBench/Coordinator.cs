@@ -35,6 +35,7 @@ internal static class Coordinator
                 hosts = r.World, size_mib = r.Bytes >> 20, iterations = r.Iterations, seconds = r.Seconds,
                 algbw_gbps = r.Bytes * 8 / r.Seconds / 1e9, busbw_gbps = r.Bytes * 8 / r.Seconds / 1e9 * 2 * (r.World - 1) / r.World,
                 cpu_s_per_gb = r.CpuSeconds / (r.Bytes * 2.0 * (r.World - 1) / 1e9), chunk_bytes = settings.ChunkBytes,
+                channels = settings.Channels,
             })));
         Console.WriteLine(table);
         if (markdownPath is not null)
@@ -200,7 +201,7 @@ internal static class Coordinator
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture,
             $"iperf3 {(settings.Box is null ? "loopback" : "between two hosts of the box")}, one TCP stream: {(iperf is { } g ? $"{g.Gbps:F2} Gbit/s ({g.Gbps / 8:F2} GB/s), {g.CpuSecondsPerGb:F2} CPU s/GB" : "not measured")}; " +
-            $"chunk {settings.ChunkBytes >> 10} KiB; payload {(settings.Bf16 ? "bf16" : "float32")}");
+            $"chunk {settings.ChunkBytes >> 10} KiB; {settings.Channels} channel(s) per link; payload {(settings.Bf16 ? "bf16" : "float32")}");
         if (ceiling is not null)
             text.AppendLine(CultureInfo.InvariantCulture,
                 $"bare gRPC stream ceiling (one server stream, two processes, {settings.ChunkBytes >> 10} KiB messages): " +

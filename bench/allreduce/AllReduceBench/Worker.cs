@@ -21,6 +21,7 @@ internal static class Worker
         await using var server = await CollectiveServer.StartAsync(0, bind, configure: o =>
         {
             o.ChunkBytes = settings.ChunkBytes;
+            o.ChannelsPerLink = settings.Channels;
             o.CompressBf16 = settings.Bf16;
             o.OperationTimeout = TimeSpan.FromMinutes(5);
         });

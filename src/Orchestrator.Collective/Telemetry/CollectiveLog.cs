@@ -27,6 +27,6 @@ internal static partial class CollectiveLog
     [LoggerMessage(6, LogLevel.Information, "Left group {GroupId} (rank {Rank}) after {Operations} operations, {PayloadBytesSent} payload bytes sent")]
     public static partial void Closed(ILogger logger, string groupId, int rank, long operations, long payloadBytesSent);
 
-    [LoggerMessage(7, LogLevel.Debug, "Group {GroupId}: rank {ReceiverRank} connected to receive this rank's ring traffic")]
-    public static partial void OutgoingLinkOpened(ILogger logger, string groupId, int receiverRank);
+    [LoggerMessage(7, LogLevel.Debug, "Group {GroupId}: rank {ReceiverRank} connected to receive this rank's ring traffic on channel {Channel}")]
+    public static partial void OutgoingLinkOpened(ILogger logger, string groupId, int receiverRank, int channel);
 }

@@ -32,7 +32,8 @@ public sealed class CollectiveStatistics
     /// <summary>
     /// Time spent writing chunks to the right neighbour, summed: long when the link to it is slower than the ring's
     /// other links (the ring's data queues in front of it), near zero when the link keeps up. Which link is slow shows
-    /// here, while every rank's operation time is the same (each waits for the slowest link of the ring).
+    /// here, while every rank's operation time is the same (each waits for the slowest link of the ring). With several
+    /// channels per link the channels' write times are summed, so compare ranks that use the same channel count.
     /// </summary>
     public TimeSpan SendingTime => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _sendingTicks));
 

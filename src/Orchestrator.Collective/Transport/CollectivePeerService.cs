@@ -24,6 +24,7 @@ internal sealed class CollectivePeerService(CollectiveNode node, ILogger<Collect
             ProtocolVersion = CheckReceiver(group, request.ReceiverRank),
             Rank = group.Rank,
             WorldSize = group.WorldSize,
+            Channels = group.OutgoingChannels,
         });
     }
 
@@ -31,7 +32,7 @@ internal sealed class CollectivePeerService(CollectiveNode node, ILogger<Collect
     {
         var group = Find(request.ProtocolVersion, request.GroupId, request.SenderRank, request.ReceiverRank);
         CheckReceiver(group, request.ReceiverRank);
-        return group.ServeRightNeighbourAsync(responseStream, context);
+        return group.ServeRightNeighbourAsync(request.Channel, request.Channels == 0 ? 1 : request.Channels, responseStream, context);
     }
 
     private CollectiveGroup Find(uint protocolVersion, string groupId, int senderRank, int receiverRank)

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Threading.Channels;
 using Grpc.Core;
 using Orchestrator.Collective.Errors;
 using Orchestrator.Collective.Telemetry;
@@ -7,167 +5,58 @@ using Orchestrator.Collective.Telemetry;
 namespace Orchestrator.Collective.Transport;
 
 /// <summary>
-/// The ring link to the right neighbour, served from this rank's gRPC server: the neighbour calls Exchange and
-/// <see cref="ServeAsync"/> streams it every chunk operations enqueue, in order (gRPC allows one write at a time),
-/// releasing forwarded payloads once written. A neighbour that goes away is reported once, as a
-/// <see cref="PeerFailedException"/> naming it.
+/// The ring link to the right neighbour: <see cref="CollectiveOptions.ChannelsPerLink"/> Exchange calls, each on its
+/// own connection, over which an operation's chunks go round-robin (chunk i on channel i mod channels), so one
+/// connection's flow-control window or one core's share of HTTP/2 framing no longer caps the link. The neighbour
+/// reads the channels in the same turn, which keeps every chunk's order and header checks exact. One channel failing
+/// fails them all: the ring is then out of step.
 /// </summary>
 internal sealed class OutgoingLink
 {
-    // One reader at a time (the serving loop, or a drain under _drainGate once it has stopped): the single-consumer
-    // queue avoids a lock that producers and the loop would otherwise fight over for every chunk.
-    private static readonly UnboundedChannelOptions QueueOptions = new() { SingleReader = true, SingleWriter = false };
-
-    private readonly RingMembership _membership;
-    private readonly Channel<Outgoing> _queue = Channel.CreateUnbounded<Outgoing>(QueueOptions);
-    private readonly TaskCompletionSource _attached = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly TaskCompletionSource _served = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly CollectiveStatistics _statistics;
-    private readonly CollectiveMetrics _metrics;
+    private readonly OutgoingChannel[] _channels;
     private readonly Action<CollectiveException> _onFailure;
-    private readonly Lock _drainGate = new();
-    private PeerFailedException? _failure;
-    private long _queued;
-    private long _written;
-    private int _attachments;
-    private int _serving;
-    private volatile bool _closing;
+    private int _failed;
 
-    public OutgoingLink(RingMembership membership, CollectiveStatistics statistics, CollectiveMetrics metrics,
+    public OutgoingLink(RingMembership membership, int channels, CollectiveStatistics statistics, CollectiveMetrics metrics,
         Action<CollectiveException> onFailure)
     {
-        _membership = membership;
-        _statistics = statistics;
-        _metrics = metrics;
         _onFailure = onFailure;
+        _channels = new OutgoingChannel[channels];
+        for (var i = 0; i < channels; i++)
+            _channels[i] = new OutgoingChannel(membership, i, statistics, metrics, Fail);
+        Attached = Task.WhenAll(_channels.Select(c => c.Attached));
     }
 
-    /// <summary>Completes when the right neighbour has connected to receive.</summary>
-    public Task Attached => _attached.Task;
+    public int Channels => _channels.Length;
 
-    /// <summary>Queues a chunk; it is released once written or dropped.</summary>
-    public void Send(OutgoingChunk chunk)
+    /// <summary>Completes when the right neighbour has connected to receive on every channel.</summary>
+    public Task Attached { get; }
+
+    /// <summary>Queues the <paramref name="index"/>-th chunk of an operation on its channel.</summary>
+    public void Send(OutgoingChunk chunk, long index) => _channels[(int)(index % _channels.Length)].Send(chunk);
+
+    /// <summary>Completes when everything queued so far, on every channel, is written (see <see cref="OutgoingChannel.FlushAsync"/>).</summary>
+    public Task FlushAsync() =>
+        _channels.Length == 1 ? _channels[0].FlushAsync() : Task.WhenAll(_channels.Select(c => c.FlushAsync()));
+
+    /// <summary>Serves the right neighbour's Exchange call for one channel; refuses a channel count that differs from this rank's.</summary>
+    public Task ServeAsync(int channel, int channels, IServerStreamWriter<OutgoingChunk> stream, ServerCallContext context)
     {
-        Interlocked.Increment(ref _queued);
-        if (!_queue.Writer.TryWrite(new Outgoing(chunk, null, 0)))
-            chunk.Release();
+        if (channels != _channels.Length || (uint)channel >= (uint)_channels.Length)
+            throw PeerHandshake.Refuse($"the caller opened channel {channel} of {channels}, but this rank sends on {_channels.Length} " +
+                                       "channel(s), as its handshake reply said; run the same Orchestrator build on every worker");
+        return _channels[channel].ServeAsync(stream, context);
     }
 
-    /// <summary>
-    /// Completes when everything queued so far is written, so the caller may reuse its buffers. It succeeds even
-    /// when the link breaks afterwards (a neighbour that has all its data may leave at once); it fails only when
-    /// a chunk queued before it was not written.
-    /// </summary>
-    public Task FlushAsync()
-    {
-        var flushed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var before = Interlocked.Read(ref _queued);
-        if (_queue.Writer.TryWrite(new Outgoing(null, flushed, before)))
-            return flushed.Task;
-        return Interlocked.Read(ref _written) >= before
-            ? Task.CompletedTask
-            : Task.FromException(_failure ?? Failure("the link is closed", null));
-    }
+    /// <summary>Stops serving once what is queued is written, on every channel (bounded by <paramref name="drain"/>).</summary>
+    public Task CloseAsync(TimeSpan drain) => Task.WhenAll(_channels.Select(c => c.CloseAsync(drain)));
 
-    /// <summary>
-    /// Runs for the lifetime of the right neighbour's Exchange call: writes queued chunks until this rank closes
-    /// the link (the call then ends normally) or the neighbour goes away.
-    /// </summary>
-    public async Task ServeAsync(IServerStreamWriter<OutgoingChunk> stream, ServerCallContext context)
+    private void Fail(PeerFailedException failure)
     {
-        if (Interlocked.Exchange(ref _attachments, 1) == 1)
-            throw PeerHandshake.Refuse($"Rank {_membership.Rank} of group '{_membership.GroupId}' already streams to rank " +
-                                       $"{_membership.RightRank}; a group incarnation serves exactly one link. Join with a new GroupId after a restart.");
-        await context.WriteResponseHeadersAsync(new Metadata()).ConfigureAwait(false);
-        Interlocked.Exchange(ref _serving, 1); // a full fence: Fail and this loop must see each other's write
-        _attached.TrySetResult();
-        var reader = _queue.Reader;
-        try
-        {
-            if (_failure is not null)
-                return;
-            while (await reader.WaitToReadAsync(context.CancellationToken).ConfigureAwait(false))
-            {
-                while (reader.TryRead(out var item))
-                {
-                    try
-                    {
-                        if (item.Chunk is { } chunk)
-                        {
-                            var started = Stopwatch.GetTimestamp();
-                            await stream.WriteAsync(chunk, context.CancellationToken).ConfigureAwait(false);
-                            Interlocked.Increment(ref _written);
-                            _statistics.RecordSent(chunk.PayloadBytes, ChunkWire.MessageBytes(chunk), Stopwatch.GetTimestamp() - started);
-                            _metrics.RecordSent(chunk.PayloadBytes);
-                        }
-
-                        item.Flushed?.TrySetResult();
-                    }
-                    finally
-                    {
-                        item.Chunk?.Release();
-                    }
-                }
-            }
-        }
-        catch (Exception ex) when (ex is IOException or OperationCanceledException or InvalidOperationException or RpcException)
-        {
-            Fail(Failure(_closing ? "this rank is leaving the group" : ex.Message, ex));
-        }
-        finally
-        {
-            Volatile.Write(ref _serving, 0);
-            if (_failure is { } failure)
-                Drain(failure);
-            _served.TrySetResult();
-        }
-    }
-
-    /// <summary>Stops serving once what is queued is written (bounded by <paramref name="drain"/>).</summary>
-    public async Task CloseAsync(TimeSpan drain)
-    {
-        _closing = true;
-        _queue.Writer.TryComplete();
-        if (_attachments == 0)
+        if (Interlocked.Exchange(ref _failed, 1) == 1)
             return;
-        await Task.WhenAny(_served.Task, Task.Delay(drain)).ConfigureAwait(false);
-        Fail(Failure("this rank is leaving the group", null));
+        foreach (var channel in _channels)
+            channel.Fail(failure);
+        _onFailure(failure);
     }
-
-    public void Fail(PeerFailedException failure)
-    {
-        if (Interlocked.CompareExchange(ref _failure, failure, null) is not null)
-            return;
-        _queue.Writer.TryComplete();
-        if (Volatile.Read(ref _serving) == 0)
-            Drain(failure); // otherwise the serving loop drains as it stops
-
-        if (!_closing)
-            _onFailure(failure);
-    }
-
-    // Settles what will never be written: flush waiters whose chunks all went out succeed, the others learn why;
-    // forwarded payloads go back to the pool.
-    private void Drain(PeerFailedException failure)
-    {
-        lock (_drainGate)
-        {
-            while (_queue.Reader.TryRead(out var item))
-            {
-                if (item.Flushed is { } flushed && Interlocked.Read(ref _written) >= item.ChunksBefore)
-                    flushed.TrySetResult();
-                else
-                    item.Flushed?.TrySetException(failure);
-                item.Chunk?.Release();
-            }
-        }
-    }
-
-    private PeerFailedException Failure(string reason, Exception? inner) =>
-        new(_membership.RightRank, _membership.RightEndpoint,
-            $"Sending to rank {_membership.RightRank} at {_membership.RightEndpoint} in group '{_membership.GroupId}' failed: {reason}. " +
-            "That worker has stopped or the network between us is down; re-form the group without it.", inner);
-
-    // ChunksBefore: chunks queued before a flush item (at least those ahead of it in the queue).
-    private readonly record struct Outgoing(OutgoingChunk? Chunk, TaskCompletionSource? Flushed, long ChunksBefore);
 }

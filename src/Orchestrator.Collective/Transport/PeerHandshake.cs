@@ -10,7 +10,8 @@ namespace Orchestrator.Collective.Transport;
 /// <summary>
 /// The client half of the handshake, run by a rank against its left neighbour (whose data it will receive):
 /// retries while the neighbour's server or group is still starting
-/// (UNAVAILABLE), gives up for good on a refusal (FAILED_PRECONDITION) or after the connect timeout.
+/// (UNAVAILABLE), gives up for good on a refusal (FAILED_PRECONDITION) or after the connect timeout. Returns how many
+/// channels the neighbour sends on.
 /// </summary>
 internal static class PeerHandshake
 {
@@ -19,7 +20,7 @@ internal static class PeerHandshake
 
     public const uint CurrentVersion = (uint)ProtocolVersion.Current;
 
-    public static async Task RunAsync(CollectivePeer.CollectivePeerClient client, RingMembership membership,
+    public static async Task<int> RunAsync(CollectivePeer.CollectivePeerClient client, RingMembership membership,
         CollectiveOptions options, ILogger logger, CancellationToken cancellationToken)
     {
         var request = new HandshakeRequest
@@ -44,7 +45,14 @@ internal static class PeerHandshake
                     .ConfigureAwait(false);
                 if (reply.ProtocolVersion != CurrentVersion)
                     throw new ProtocolMismatchException(membership.LeftEndpoint, CurrentVersion, reply.ProtocolVersion);
-                return;
+                return reply.Channels switch
+                {
+                    0 => 1, // a peer from before channels were announced sends on one
+                    >= 1 and <= CollectiveOptions.MaxChannelsPerLink => reply.Channels,
+                    _ => throw new CollectiveMismatchException(
+                        $"Rank {membership.LeftRank} at {membership.LeftEndpoint} announced {reply.Channels} channels per link; " +
+                        $"{CollectiveOptions.SectionName}:{nameof(CollectiveOptions.ChannelsPerLink)} allows 1 to {CollectiveOptions.MaxChannelsPerLink}."),
+                };
             }
             catch (RpcException ex) when (ex.StatusCode == StatusCode.FailedPrecondition)
             {
