@@ -29,6 +29,8 @@ internal sealed class AssignmentRun(
     private long _step;
     private ProgressMetrics? _progressMetrics;
     private Action<CheckpointWritten>? _checkpointMetrics;
+    private bool _inputsChecked;
+    private string? _inputFault;
 
     public WorkerAssignment Assignment => assignment;
     public long Step => Interlocked.Read(ref _step);
@@ -49,25 +51,28 @@ internal sealed class AssignmentRun(
     public void Abandon() => _abandon.Cancel();
 
     /// <summary>
-    /// Checks this worker's own inputs for the assignment (the job's config and the dataset under its data path) before it confirms ready, so every member of a formation that cannot run the job says so while
-    /// forming, not only the first to start. Null when they are fine, else the problem; checked once per assignment.
+    /// Checks this worker's own inputs (the job's config and the dataset under its data path) before it confirms
+    /// ready, so every member of a formation that cannot run the job says so while forming, not only the first to
+    /// start. Null when they are fine, else the problem; checked once per assignment.
     /// </summary>
-    public string? InputFault() => (_inputFault ??= new Lazy<string?>(() =>
+    public string? InputFault()
     {
+        if (_inputsChecked)
+            return _inputFault;
+        _inputsChecked = true;
         try
         {
             ParseConfig(assignment.ConfigJson);
             using var data = PreparedDataset.Open(assignment.DataDir);
-            return null;
         }
         catch (Exception e) when (IsOwnInputFault(e))
         {
             WorkerLog.AssignmentFailed(_logger, e, assignment.JobId, assignment.Rank, e.Message);
-            return $"{options.WorkerId} (rank {assignment.Rank}): {e.Message}";
+            _inputFault = $"{options.WorkerId} (rank {assignment.Rank}): {e.Message}";
         }
-    })).Value;
 
-    private Lazy<string?>? _inputFault;
+        return _inputFault;
+    }
 
     /// <summary>Faults in this worker's own inputs (dataset, checkpoint, vocabulary, config): the job goes on without it.</summary>
     private static bool IsOwnInputFault(Exception e) =>

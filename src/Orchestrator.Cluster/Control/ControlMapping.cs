@@ -62,23 +62,8 @@ public static class ControlMapping
             message.LatestCheckpoint = ToProto(checkpoint);
         }
 
-        message.Members.AddRange(job.Members.Select(m => new Proto.JobMember
-        {
-            WorkerId = m.WorkerId,
-            Rank = m.Rank,
-            GrpcEndpoint = m.GrpcEndpoint,
-            Ready = m.Ready,
-            Step = m.Step,
-            TokensPerSecond = m.TokensPerSecond,
-            Timing = m.Timing is { } timing ? ToProto(timing) : null,
-        }));
-        message.History.AddRange(job.History.Select(t => new Proto.JobTransition
-        {
-            From = t.From is { } from ? ToProto(from) : Proto.JobState.Unspecified,
-            To = ToProto(t.To),
-            At = Timestamp.FromDateTimeOffset(t.AtUtc),
-            Reason = t.Reason,
-        }));
+        message.Members.AddRange(job.Members.Select(ToProto));
+        message.History.AddRange(job.History.Select(ToProto));
         return message;
     }
 
@@ -87,32 +72,56 @@ public static class ControlMapping
         Spec = ToDomain(job.Spec),
         State = ToDomain(job.State),
         Attempt = job.Attempt,
-        Members = job.Members.Select(m => new JobMember
-        {
-            WorkerId = m.WorkerId,
-            Rank = m.Rank,
-            GrpcEndpoint = m.GrpcEndpoint,
-            Ready = m.Ready,
-            Step = m.Step,
-            TokensPerSecond = m.TokensPerSecond,
-            Timing = m.Timing is { } timing ? ToDomain(timing) : null,
-        }).ToArray(),
+        Members = job.Members.Select(ToDomain).ToArray(),
         Step = job.Step,
         LastLoss = job.HasLastLoss ? job.LastLoss : null,
         TokensPerSecond = job.TokensPerSecond,
         LatestCheckpoint = job.LatestCheckpoint is { } checkpoint ? ToDomain(checkpoint) : null,
         FailureReason = job.FailureReason.Length == 0 ? null : job.FailureReason,
         WaitingReason = job.WaitingReason.Length == 0 ? null : job.WaitingReason,
-        History = job.History.Select(t => new JobTransition
-        {
-            From = t.From == Proto.JobState.Unspecified ? null : ToDomain(t.From),
-            To = ToDomain(t.To),
-            AtUtc = t.At.ToDateTimeOffset(),
-            Reason = t.Reason,
-        }).ToArray(),
+        History = job.History.Select(ToDomain).ToArray(),
         Version = job.Version,
         SubmittedUtc = job.SubmittedAt.ToDateTimeOffset(),
         UpdatedUtc = job.UpdatedAt.ToDateTimeOffset(),
+    };
+
+    public static Proto.JobMember ToProto(JobMember member) => new()
+    {
+        WorkerId = member.WorkerId,
+        Rank = member.Rank,
+        GrpcEndpoint = member.GrpcEndpoint,
+        Ready = member.Ready,
+        Step = member.Step,
+        TokensPerSecond = member.TokensPerSecond,
+        Timing = member.Timing is { } timing ? ToProto(timing) : null,
+    };
+
+    public static JobMember ToDomain(Proto.JobMember member) => new()
+    {
+        WorkerId = member.WorkerId,
+        Rank = member.Rank,
+        GrpcEndpoint = member.GrpcEndpoint,
+        Ready = member.Ready,
+        Step = member.Step,
+        TokensPerSecond = member.TokensPerSecond,
+        Timing = member.Timing is { } timing ? ToDomain(timing) : null,
+    };
+
+    /// <summary>A transition from no state (the submission) is <c>Unspecified</c> on the wire.</summary>
+    public static Proto.JobTransition ToProto(JobTransition transition) => new()
+    {
+        From = transition.From is { } from ? ToProto(from) : Proto.JobState.Unspecified,
+        To = ToProto(transition.To),
+        At = Timestamp.FromDateTimeOffset(transition.AtUtc),
+        Reason = transition.Reason,
+    };
+
+    public static JobTransition ToDomain(Proto.JobTransition transition) => new()
+    {
+        From = transition.From == Proto.JobState.Unspecified ? null : ToDomain(transition.From),
+        To = ToDomain(transition.To),
+        AtUtc = transition.At.ToDateTimeOffset(),
+        Reason = transition.Reason,
     };
 
     public static Proto.StepTiming ToProto(StepTiming timing) => new()

@@ -148,7 +148,7 @@ public sealed class JobFormationRules(JobPolicyOptions policy)
         var timeout = policy.WorkerLivenessTimeout;
         return now - seen > timeout
             ? $"worker '{member.WorkerId}' (rank {member.Rank}) not heard from for {(now - seen).TotalSeconds:F0} s (liveness timeout {timeout.TotalSeconds:F0} s; " +
-              $"its host: {HostOf(member.GrpcEndpoint)})"
+              $"its host: {member.Host})"
             : null;
     }
 
@@ -162,8 +162,4 @@ public sealed class JobFormationRules(JobPolicyOptions policy)
         job.Spec ?? throw new InvalidOperationException("the job was never submitted: formation rules need its spec");
 
     private static DateTimeOffset Later(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
-
-    // The address a member advertised, so a failure names the machine to look at, not only the worker id.
-    private static string HostOf(string endpoint) =>
-        Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) ? uri.Host : endpoint;
 }

@@ -30,7 +30,7 @@ internal sealed class ClusterMetricsCollector(
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                logger.LogWarning("cluster metrics not refreshed: {Reason}", e.Message);
+                CoordinatorLog.MetricsNotRefreshed(logger, e.Message);
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));

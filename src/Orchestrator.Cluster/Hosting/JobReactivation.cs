@@ -17,7 +17,7 @@ internal sealed class JobReactivation(IGrainFactory grains, ILogger<JobReactivat
         var live = statuses.Count(s => !s.IsTerminal);
         if (live > 0)
         {
-            logger.LogInformation("Resumed monitoring {Live} live jobs of {Total} known", live, statuses.Length);
+            CoordinatorLog.JobsReactivated(logger, live, statuses.Length);
         }
     }
 }
