@@ -12,6 +12,8 @@ A training step:  t_step(N) = t_compute + (1 - hidden) * T_comm(N)   (weak scali
 The ring "stops scaling" at the smallest N where the latency terms exceed the bandwidth terms
 (2(N-1) alpha > 2(N-1)/N * S/B, i.e. N > S / (alpha B)) or the exposed communication exceeds 10 % of the step.
 
+The fit is made per channel count (Collective:ChannelsPerLink) over the rows at links up to 1 Gbit/s; --channels picks
+the one the extrapolation uses.
 Usage: model.py [--allreduce bench/out/multihost/latest.json] [--training bench/out/multihost/latest-training.json]
                 [--chunk-bytes 65536] [--channels 1] [--hidden H] [--message-us 20] [--latency-us 25]
                 [--alpha-ms A] [--cpu-s-per-gb C] [--gpt2-compute-ms 100]
@@ -65,19 +67,39 @@ def main():
     args = p.parse_args()
 
     rows = json.load(open(args.allreduce))
-    alpha, eta = fit(rows)
-    cpu_s_per_byte = sorted(r["cpu_s_per_gb"] for r in rows)[len(rows) // 2] / 1e9
-    print(f"Fit over {len(rows)} all-reduce rows: alpha = {alpha * 1e3:.2f} ms per ring step, eta = {eta:.2f} of the link; "
-          f"median CPU {cpu_s_per_byte * 1e9:.2f} s per GB carried\n")
-    print("| hosts | link | size | measured | model | error |")
-    print("|---:|---:|---:|---:|---:|---:|")
-    errors = []
     for r in rows:
+        r.setdefault("channels", 1)  # rows from before channels per link were measured
+    cpu_s_per_byte = sorted(r["cpu_s_per_gb"] for r in rows)[len(rows) // 2] / 1e9
+    per_channel = args.chunk_bytes / (args.chunk_bytes * cpu_s_per_byte + args.message_us * 1e-6)
+    # The linear fit needs rows where the link, not the CPU, bounds the bandwidth: links up to 1 Gbit/s. Faster rows
+    # are predicted with B = min(eta x link, channels x per-channel ceiling) and shown, not fitted.
+    fits = {}
+    for channels in sorted({r["channels"] for r in rows}):
+        fitted = [r for r in rows if r["channels"] == channels and r["link_mbit"] <= 1000]
+        if len({(r["hosts"], r["link_mbit"], r["size_mib"]) for r in fitted}) >= 2:
+            fits[channels] = fit(fitted)
+    if not fits:
+        raise SystemExit("model.py: the fit needs rows of at least two (hosts, link, size) combinations at links up to 1000 Mbit/s "
+                         "with the same channel count; run bench/multihost/run.sh with its defaults")
+    print(f"Median CPU {cpu_s_per_byte * 1e9:.2f} s per GB carried; one channel's ceiling {per_channel * 8 / 1e9:.1f} Gbit/s "
+          f"({args.chunk_bytes >> 10} KiB chunks, {args.message_us:.0f} us per message)\n")
+    print("| channels | alpha per ring step | eta (share of the link) | rows fitted |")
+    print("|---:|---:|---:|---:|")
+    for channels, (a, e) in fits.items():
+        print(f"| {channels} | {a * 1e3:.2f} ms | {e:.2f} | {sum(1 for r in rows if r['channels'] == channels and r['link_mbit'] <= 1000)} |")
+    print("\n| hosts | link | size | channels | measured | model | error |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    errors = []
+    for r in sorted(rows, key=lambda r: (r["channels"], -r["link_mbit"], r["hosts"], r["size_mib"])):
+        if r["channels"] not in fits:
+            continue
+        a, e = fits[r["channels"]]
         n, size, link = r["hosts"], r["size_mib"] * 2**20, r["link_mbit"] * 1e6 / 8
-        model = comm_time(n, size, eta * link, alpha)
+        model = comm_time(n, size, min(e * link, r["channels"] * per_channel), a)
         errors.append(abs(model / r["seconds"] - 1))
-        print(f"| {n} | {r['link_mbit']} Mbit/s | {r['size_mib']} MiB | {r['seconds'] * 1e3:.0f} ms | {model * 1e3:.0f} ms | {model / r['seconds'] - 1:+.0%} |")
+        print(f"| {n} | {r['link_mbit']} Mbit/s | {r['size_mib']} MiB | {r['channels']} | {r['seconds'] * 1e3:.0f} ms | {model * 1e3:.0f} ms | {model / r['seconds'] - 1:+.0%} |")
     print(f"\nMean absolute error {sum(errors) / len(errors):.0%}, largest {max(errors):.0%}.\n")
+    alpha, eta = fits.get(args.channels) or next(iter(fits.values()))
 
     training = json.load(open(args.training)) if os.path.exists(args.training) else []
     hidden_measured = sorted(t["hidden"] for t in training if t["hosts"] > 1 and t["hidden"] is not None)

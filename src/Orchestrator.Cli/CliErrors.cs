@@ -30,7 +30,9 @@ internal static class CliErrors
         catch (Exception e)
         {
             var inner = e is AggregateException { InnerExceptions.Count: 1 } aggregate ? aggregate.InnerException! : e;
-            Console.Error.WriteLine($"error: {inner.Message}");
+            // An out-of-range setting's message ends with "\nActual value was X.": still one line for the user.
+            var message = inner is ArgumentException ? inner.Message.ReplaceLineEndings(" ") : inner.Message;
+            Console.Error.WriteLine($"error: {message}");
             if (Environment.GetEnvironmentVariable("ORCHESTRATOR_DEBUG") == "1") Console.Error.WriteLine(inner);
             return 1;
         }

@@ -156,10 +156,12 @@ public sealed class HelmChartTests
     public async Task Overrides_add_gpus_service_monitor_dashboard_and_use_an_existing_claim_and_redis()
     {
         var docs = await RenderAsync("workers.gpus=1", "metrics.serviceMonitor.enabled=true", "metrics.grafanaDashboard.enabled=true",
-            "persistence.existingClaim=team-nfs", "redis.enabled=false", "redis.existing=redis.infra:6379", "workers.peakTflops=989");
+            "persistence.existingClaim=team-nfs", "redis.enabled=false", "redis.existing=redis.infra:6379", "workers.peakTflops=989",
+            "workers.channelsPerLink=4");
         var worker = docs.Find("StatefulSet", Worker).Containers().Single();
         Assert.Equal("1", worker.At("resources", "limits", "nvidia.com/gpu").Text());
         Assert.Contains("989", worker.At("args").Strings());
+        Assert.Equal("4", worker.At("env").Item("Collective__ChannelsPerLink").At("value").Text());
         var monitor = docs.Find("ServiceMonitor", Fullname).Document;
         var monitoredPorts = ((YamlSequenceNode)monitor.At("spec", "endpoints")).Children.Select(e => e.At("port").Text()).ToHashSet();
         Assert.Equal(new HashSet<string> { "health", "metrics" }, monitoredPorts);

@@ -25,6 +25,25 @@ public sealed class WorkerOptionsTests
             (host.Options.Device, host.Options.Threads, host.Options.CoordinatorLossTimeout, host.Options.ExitAfterJob, host.Options.WorkerId));
     }
 
+    [Fact]
+    public async Task The_Collective_section_tunes_the_workers_ring_links()
+    {
+        var settings = Valid();
+        settings["Collective:ChannelsPerLink"] = "4";
+        settings["Collective:ChunkBytes"] = "131072";
+        await using var host = WorkerHost.Create([], settings);
+        Assert.Equal((4, 131072), (host.Collective.ChannelsPerLink, host.Collective.ChunkBytes));
+    }
+
+    [Fact]
+    public void A_bad_collective_value_is_refused_before_the_worker_starts_naming_its_key()
+    {
+        var settings = Valid();
+        settings["Collective:ChannelsPerLink"] = "0";
+        var error = Assert.ThrowsAny<Exception>(() => WorkerHost.Create([], settings));
+        Assert.Contains("Collective:ChannelsPerLink must be between 1 and 16", error.Message);
+    }
+
     [Theory]
     [InlineData("Threads", "-1", "--threads (Orchestrator:Worker:Threads) must be zero (all cores) or positive, got -1")]
     [InlineData("CollectivePort", "70000", "--port (Orchestrator:Worker:CollectivePort) must be in 0..65535, got 70000")]

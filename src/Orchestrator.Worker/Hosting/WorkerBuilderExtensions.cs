@@ -8,6 +8,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orchestrator.Cluster.Client;
+using Orchestrator.Collective;
 using Orchestrator.Collective.Hosting;
 using Orchestrator.Common.Hosting;
 using Orchestrator.Common.Security;
@@ -56,6 +57,9 @@ public static class WorkerBuilderExtensions
             }
         });
 
+        // The "Collective" section tunes the ring links (chunk size, channels per link, windows, timeouts); the token and
+        // TLS come from the worker's own flags.
+        builder.Services.AddOptions<CollectiveOptions>().Bind(builder.Configuration.GetSection(CollectiveOptions.SectionName));
         builder.Services.AddCollective(collective =>
         {
             collective.ClusterToken = worker.ClusterToken;

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orchestrator.Cluster.Client;
+using Orchestrator.Collective;
 
 namespace Orchestrator.Worker.Hosting;
 
@@ -26,6 +27,9 @@ public sealed class WorkerHost : IAsyncDisposable
     }
 
     public WorkerOptions Options { get; }
+
+    /// <summary>The ring links' settings this worker runs with (the "Collective" section); reading them validates them.</summary>
+    public CollectiveOptions Collective => _app.Services.GetRequiredService<IOptions<CollectiveOptions>>().Value;
 
     /// <summary>The bound ports, once started.</summary>
     public WorkerEndpoints Endpoints { get; }
