@@ -31,11 +31,16 @@ public static class ControlErrors
         StatusCode.NotFound => new JobNotFoundException(exception.Status.Detail),
         StatusCode.AlreadyExists => new JobAlreadyExistsException(exception.Status.Detail),
         StatusCode.FailedPrecondition => new IllegalJobTransitionException(exception.Status.Detail),
-        StatusCode.Unavailable => new CoordinatorUnavailableException(
-            $"coordinator control API at {address} is unreachable ({exception.Status.Detail}): start it with `orchestrator coordinator` or fix the address",
-            exception),
+        StatusCode.Unavailable => Unreachable(exception, address),
+        // The client's own transport broke mid-call (with TLS 1.3 a server that refuses the client's certificate says
+        // so only after the client thinks the handshake is done): the coordinator cannot be used, as with Unavailable.
+        StatusCode.Internal when exception.Status.DebugException is HttpRequestException or IOException => Unreachable(exception, address),
         StatusCode.Unauthenticated => new UnauthorizedAccessException(
             $"coordinator control API at {address} refused the call: {exception.Status.Detail}", exception),
         _ => exception,
     };
+
+    private static CoordinatorUnavailableException Unreachable(RpcException exception, string address) => new(
+        $"coordinator control API at {address} is unreachable ({exception.Status.Detail}): start it with `orchestrator coordinator` or fix the address",
+        exception);
 }
