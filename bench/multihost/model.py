@@ -56,6 +56,7 @@ def main():
     p.add_argument("--training", default=os.path.join(OUT, "latest-training.json"))
     p.add_argument("--chunk-bytes", type=int, default=64 << 10)
     p.add_argument("--channels", type=int, default=1)
+    p.add_argument("--machine-cores", type=float, default=os.cpu_count(), help="cores the measured ranks shared (this machine's)")
     p.add_argument("--hidden", type=float, default=None, help="hidden fraction (default: measured median, else 0.5)")
     p.add_argument("--message-us", type=float, default=20.0, help="software cost per chunk message, microseconds")
     p.add_argument("--latency-us", type=float, default=25.0, help="one-way network latency of a datacenter link, microseconds")
@@ -87,18 +88,26 @@ def main():
     print("|---:|---:|---:|---:|")
     for channels, (a, e) in fits.items():
         print(f"| {channels} | {a * 1e3:.2f} ms | {e:.2f} | {sum(1 for r in rows if r['channels'] == channels and r['link_mbit'] <= 1000)} |")
-    print("\n| hosts | link | size | channels | measured | model | error |")
-    print("|---:|---:|---:|---:|---:|---:|---:|")
-    errors = []
+    # On the measuring machine all N ranks share its cores: N ranks each carrying B bytes/s at c CPU s per byte need
+    # N * B * c cores, so B <= cores / (N * c) (c is the row's own measured CPU s per GB carried).
+    print(f"\nBandwidth per link in the model: min(eta x link, {args.machine_cores} shared cores / (N x the row's CPU s per GB)).\n")
+    print("| hosts | link | size | channels | measured | model | error | bound by |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---|")
+    errors = {}
     for r in sorted(rows, key=lambda r: (r["channels"], -r["link_mbit"], r["hosts"], r["size_mib"])):
         if r["channels"] not in fits:
             continue
         a, e = fits[r["channels"]]
         n, size, link = r["hosts"], r["size_mib"] * 2**20, r["link_mbit"] * 1e6 / 8
-        model = comm_time(n, size, min(e * link, r["channels"] * per_channel), a)
-        errors.append(abs(model / r["seconds"] - 1))
-        print(f"| {n} | {r['link_mbit']} Mbit/s | {r['size_mib']} MiB | {r['channels']} | {r['seconds'] * 1e3:.0f} ms | {model * 1e3:.0f} ms | {model / r['seconds'] - 1:+.0%} |")
-    print(f"\nMean absolute error {sum(errors) / len(errors):.0%}, largest {max(errors):.0%}.\n")
+        cpu_bound = args.machine_cores / (n * r["cpu_s_per_gb"] / 1e9)
+        model = comm_time(n, size, min(e * link, cpu_bound), a)
+        errors.setdefault(r["channels"], []).append(abs(model / r["seconds"] - 1))
+        print(f"| {n} | {r['link_mbit']} Mbit/s | {r['size_mib']} MiB | {r['channels']} | {r['seconds'] * 1e3:.0f} ms | {model * 1e3:.0f} ms | "
+              f"{model / r['seconds'] - 1:+.0%} | {'CPU' if cpu_bound < e * link else 'link'} |")
+    print()
+    for channels, errs in errors.items():
+        print(f"{channels} channel(s): mean absolute error {sum(errs) / len(errs):.0%}, largest {max(errs):.0%} over {len(errs)} rows.")
+    print()
     alpha, eta = fits.get(args.channels) or next(iter(fits.values()))
 
     training = json.load(open(args.training)) if os.path.exists(args.training) else []
