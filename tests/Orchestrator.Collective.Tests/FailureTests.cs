@@ -22,10 +22,16 @@ public sealed class FailureTests
         options.OperationTimeout = TimeSpan.FromMinutes(5);
     }
 
-    [Fact]
-    public async Task A_stopped_peer_fails_its_neighbours_without_waiting_for_the_deadline_naming_it()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)] // every channel of both its links breaks; the neighbours still report it once, by name
+    public async Task A_stopped_peer_fails_its_neighbours_without_waiting_for_the_deadline_naming_it(int channelsPerLink)
     {
-        await using var ring = await Ring.StartAsync(3, ConfigureLongDeadline);
+        await using var ring = await Ring.StartAsync(3, options =>
+        {
+            ConfigureLongDeadline(options);
+            options.ChannelsPerLink = channelsPerLink;
+        });
         var stopped = ring.Servers[1].Endpoint;
         var survivors = new[] { 0, 2 }.Select(rank => ring.Groups[rank].AllReduceAsync(new float[100_000], ReduceOp.Sum, CancellationToken.None)).ToArray();
 
