@@ -53,12 +53,14 @@ public static class CollectiveHostingExtensions
     }
 
     /// <summary>Same as <see cref="AddCollective(IServiceCollection, Action{CollectiveOptions}?)"/>, with options bound from
-    /// the "Collective" section of <paramref name="configuration"/> (e.g. Collective__OperationTimeout=00:05:00).</summary>
-    public static IServiceCollection AddCollective(this IServiceCollection services, IConfiguration configuration)
+    /// the "Collective" section of <paramref name="configuration"/> (e.g. Collective__ChannelsPerLink=2) and then
+    /// <paramref name="configure"/> applied (a host's own flags, such as its token, win over the section).</summary>
+    public static IServiceCollection AddCollective(this IServiceCollection services, IConfiguration configuration,
+        Action<CollectiveOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<CollectiveOptions>().Bind(configuration.GetSection(CollectiveOptions.SectionName));
-        return services.AddCollective();
+        return services.AddCollective(configure);
     }
 
     public static IEndpointConventionBuilder MapCollective(this IEndpointRouteBuilder endpoints)

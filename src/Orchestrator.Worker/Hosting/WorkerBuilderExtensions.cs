@@ -8,7 +8,6 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orchestrator.Cluster.Client;
-using Orchestrator.Collective;
 using Orchestrator.Collective.Hosting;
 using Orchestrator.Common.Hosting;
 using Orchestrator.Common.Security;
@@ -59,8 +58,7 @@ public static class WorkerBuilderExtensions
 
         // The "Collective" section tunes the ring links (chunk size, channels per link, windows, timeouts); the token and
         // TLS come from the worker's own flags.
-        builder.Services.AddOptions<CollectiveOptions>().Bind(builder.Configuration.GetSection(CollectiveOptions.SectionName));
-        builder.Services.AddCollective(collective =>
+        builder.Services.AddCollective(builder.Configuration, collective =>
         {
             collective.ClusterToken = worker.ClusterToken;
             if (worker.Tls is not null) collective.Tls = worker.Tls;
