@@ -6,7 +6,7 @@ import sys
 
 folder, steps = sys.argv[1], int(sys.argv[2])
 rows = {}
-for name in ["pretrain", "full", "lora", "lora-all", "scratch"]:
+for name in ["pretrain", "full", "lora", "lora-all", "lora-wte", "scratch"]:
     run = os.path.join(folder, name)
     evaluation = json.load(open(os.path.join(folder, name + ".eval.json")))
     log = open(os.path.join(folder, name + ".log")).read()
@@ -23,7 +23,8 @@ for name in ["pretrain", "full", "lora", "lora-all", "scratch"]:
                       bytes=train[-1].get("allreduce_bytes", 0), step_s=step_s, size=size)
 
 labels = {"pretrain": "pretrained base, no Brown training (zero-shot)", "full": "full fine-tuning", "lora": "LoRA r=8 (c_attn)",
-          "lora-all": "LoRA r=8 (c_attn, c_proj, c_fc, mlp.c_proj)", "scratch": "from scratch"}
+          "lora-all": "LoRA r=8 (c_attn, c_proj, c_fc, mlp.c_proj)",
+          "lora-wte": "LoRA r=8 (c_attn) + tied embedding r=1", "scratch": "from scratch"}
 print(f"| {steps} steps on Brown, 2 workers | val loss | val bits/byte | trainable params | share | all-reduced bytes/step | step time (s) | checkpoint |")
 print("|---|---:|---:|---:|---:|---:|---:|---:|")
 for name, r in rows.items():
@@ -33,7 +34,7 @@ full, scratch = rows["full"], rows["scratch"]
 print()
 print("| target | measured | met |")
 print("|---|---:|:-:|")
-for name in ["lora", "lora-all"]:
+for name in ["lora", "lora-all", "lora-wte"]:
     r = rows[name]
     checks = [
         (f"{labels[name]}: trainable params <= 2 % of full", r["trainable"] / full["trainable"], r["trainable"] / full["trainable"] <= 0.02),

@@ -2,11 +2,13 @@
 # Fine-tuning three ways at equal steps. A small GPT (n_layer 2, n_head 4, n_embd 64, block 32) is pretrained on
 # tinyshakespeare with GPT-2's tokenizer; then it is trained on the Brown corpus (prepare --dataset brown, gpt2 tokens)
 # with 2 local workers: full fine-tuning (--init-from), LoRA r=8 on c_attn (the default target), LoRA r=8 on all four
-# Linear kinds, and the same architecture from scratch. Reports val bits/byte on Brown, trainable parameters, gradient
+# Linear kinds, LoRA r=8 on c_attn plus a rank-1 adapter on the tied embedding (--lora-embedding-rank 1), and the same
+# architecture from scratch. Reports val bits/byte on Brown, trainable parameters, gradient
 # bytes all-reduced per step (measured: metrics.jsonl allreduce_bytes), step time, checkpoint size, and the issue's
 # targets as ratios to full fine-tuning measured in the same run (report.py). Everything stays in bench/out/finetune/STAMP.
 # Usage: bench/finetune/run.sh      PRETRAIN_STEPS (60), STEPS (40), THREADS (2: the single-process runs use them all, each of the 2 workers half), EVAL_WINDOWS (200),
-#        N_LAYER (2), N_HEAD (4), N_EMBD (64), FULL_LR (3e-4), LORA_LR (2e-3)
+#        N_LAYER (2), N_HEAD (4), N_EMBD (64), FULL_LR (1e-3), LORA_LR (3e-3), SCRATCH_LR (3e-3): the learning rates are
+#        the best of a sweep at 200 steps on a 1,000-step base (bench/RESULTS.md, "Fine-tuning", fourth run).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 source "$here/../babygpt/common.sh"
@@ -53,12 +55,14 @@ finetune() { # NAME FLAGS...
   done
   return 1
 }
-finetune full --init-from "$folder/pretrain" --lr "${FULL_LR:-3e-4}"
-finetune lora --init-from "$folder/pretrain" --lora-rank 8 --lr "${LORA_LR:-2e-3}"
-finetune lora-all --init-from "$folder/pretrain" --lora-rank 8 --lora-targets c_attn,c_proj,c_fc,mlp.c_proj --lr "${LORA_LR:-2e-3}"
-finetune scratch "${arch[@]}" --dropout 0 --lr 1e-3 --min-lr 1e-4 --warmup-steps 4
+lora_lr="${LORA_LR:-3e-3}" scratch_lr="${SCRATCH_LR:-3e-3}"
+finetune full --init-from "$folder/pretrain" --lr "${FULL_LR:-1e-3}"
+finetune lora --init-from "$folder/pretrain" --lora-rank 8 --lr "$lora_lr"
+finetune lora-all --init-from "$folder/pretrain" --lora-rank 8 --lora-targets c_attn,c_proj,c_fc,mlp.c_proj --lr "$lora_lr"
+finetune lora-wte --init-from "$folder/pretrain" --lora-rank 8 --lora-embedding-rank 1 --lr "$lora_lr"
+finetune scratch "${arch[@]}" --dropout 0 --lr "$scratch_lr" --min-lr "$("$python" -c "print($scratch_lr / 10)")" --warmup-steps 4
 
-for name in pretrain full lora lora-all scratch; do
+for name in pretrain full lora lora-all lora-wte scratch; do
   log "evaluating $name on brown val ($eval_windows windows)"
   "${ORCH[@]}" eval "$folder/$name" --data "$brown" --split val --max-windows "$eval_windows" --threads "$threads" > "$folder/$name.eval.json"
 done

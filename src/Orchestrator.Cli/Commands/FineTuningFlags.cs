@@ -17,9 +17,10 @@ internal sealed class FineTuningFlags
     public readonly Option<int?> LoraRank = new("--lora-rank") { Description = "Train LoRA adapters of this rank on a frozen --init-from base (default 8 when any --lora-* flag is given)" };
     public readonly Option<double?> LoraAlpha = new("--lora-alpha") { Description = "LoRA scale numerator: adapters add (alpha/rank)·B·A·x (default 16)" };
     public readonly Option<string?> LoraTargets = new("--lora-targets") { Description = "Comma-separated layers to adapt: c_attn, c_proj (attention's), c_fc, mlp.c_proj (default c_attn)" };
-    public readonly Option<double?> LoraDropout = new("--lora-dropout") { Description = "Dropout on the adapters' input (default 0)" };
+    public readonly Option<double?> LoraDropout = new("--lora-dropout") { Description = "Dropout on the Linear adapters' input (default 0)" };
+    public readonly Option<int?> LoraEmbeddingRank = new("--lora-embedding-rank") { Description = "Also adapt the tied token embedding and head (wte) with an adapter of this rank, scale alpha/rank; it costs rank x (vocab + n_embd) parameters (default 0: frozen)" };
 
-    public IEnumerable<Option> All => [InitFrom, LoraRank, LoraAlpha, LoraTargets, LoraDropout];
+    public IEnumerable<Option> All => [InitFrom, LoraRank, LoraAlpha, LoraTargets, LoraDropout, LoraEmbeddingRank];
 
     /// <summary>The pretrained model named by <c>--init-from</c>, or null; refuses it together with a resumed configuration.</summary>
     public PretrainedModel? OpenBase(ParseResult parse, bool resuming)
@@ -37,7 +38,8 @@ internal sealed class FineTuningFlags
         var alpha = parse.GetValue(LoraAlpha);
         var targets = parse.GetValue(LoraTargets);
         var dropout = parse.GetValue(LoraDropout);
-        if (rank is null && alpha is null && targets is null && dropout is null) return saved;
+        var embeddingRank = parse.GetValue(LoraEmbeddingRank);
+        if (rank is null && alpha is null && targets is null && dropout is null && embeddingRank is null) return saved;
         var lora = saved ?? new LoraConfig();
         return lora with
         {
@@ -45,6 +47,7 @@ internal sealed class FineTuningFlags
             Alpha = alpha ?? lora.Alpha,
             Targets = targets is null ? lora.Targets : targets.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             Dropout = dropout ?? lora.Dropout,
+            EmbeddingRank = embeddingRank ?? lora.EmbeddingRank,
         };
     }
 

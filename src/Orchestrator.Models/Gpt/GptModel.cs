@@ -16,24 +16,31 @@ public sealed class GptModel : LanguageModel
     private const double InitStd = 0.02;
     private const string TiedHeadWeight = "lm_head.weight";
 
-    private readonly Embedding wte;
+    /// <summary>An <c>nn.Embedding</c>, or a <see cref="LoraEmbedding"/> when the config's LoRA adapts the tied embedding.</summary>
+    private readonly nn.Module<Tensor, Tensor> wte;
     private readonly Embedding wpe;
     private readonly Dropout drop;
     private readonly ModuleList<Block> h;
     private readonly LayerNorm ln_f;
-    private readonly Linear lm_head;
+    /// <summary>Null when a <see cref="LoraEmbedding"/> is also the head: it computes the logits itself, adapter included.</summary>
+    private readonly Linear? lm_head;
 
     /// <summary>Builds the model with nanoGPT's initialisation, drawing from torch's current RNG (seed it first).</summary>
     public GptModel(ModelConfig config) : base(nameof(GptModel), RequireGpt(config))
     {
-        wte = nn.Embedding(config.VocabSize, config.NEmbd);
+        wte = config.Lora is { EmbeddingRank: > 0 } lora
+            ? new LoraEmbedding(config.VocabSize, config.NEmbd, lora)
+            : nn.Embedding(config.VocabSize, config.NEmbd);
         wpe = nn.Embedding(config.BlockSize, config.NEmbd);
         drop = nn.Dropout(config.Dropout);
         h = nn.ModuleList(Enumerable.Range(0, config.NLayer).Select(_ => new Block(config)).ToArray());
         ln_f = nn.LayerNorm(config.NEmbd, eps: config.LayerNormEpsilon, bias: config.Bias);
-        lm_head = nn.Linear(config.NEmbd, config.VocabSize, hasBias: false);
-        if (config.TieWeights)
-            lm_head.weight = wte.weight!;
+        if (wte is Embedding embedding)
+        {
+            lm_head = nn.Linear(config.NEmbd, config.VocabSize, hasBias: false);
+            if (config.TieWeights)
+                lm_head.weight = embedding.weight!;
+        }
         RegisterComponents();
         Initialise();
         if (config.Lora is not null) LoraWeights.FreezeBase(this);
@@ -67,7 +74,7 @@ public sealed class GptModel : LanguageModel
         if (index <= Config.NLayer)
             return h[index - 1].forward(input);
         if (index == Config.NLayer + 1)
-            return lm_head.forward(ln_f.forward(input));
+            return Head(ln_f.forward(input));
         throw SegmentOutOfRange(index);
     }
 
@@ -78,7 +85,7 @@ public sealed class GptModel : LanguageModel
         if (index <= Config.NLayer)
             return [.. h[index - 1].parameters()];
         if (index == Config.NLayer + 1)
-            return Config.TieWeights ? [.. ln_f.parameters()] : [.. ln_f.parameters(), .. lm_head.parameters()];
+            return Config.TieWeights ? [.. ln_f.parameters()] : [.. ln_f.parameters(), .. lm_head!.parameters()];
         throw SegmentOutOfRange(index);
     }
 
@@ -106,7 +113,7 @@ public sealed class GptModel : LanguageModel
         for (var layer = 0; layer < Config.NLayer; layer++)
             x = h[layer].ForwardCached(x, cache, layer);
         cache.Advance(newTokens);
-        return lm_head.forward(ln_f.forward(x));
+        return Head(ln_f.forward(x));
     }
 
     /// <summary>A slotted KV cache sized to <c>block_size</c> per sequence, in the dtype of the model's weights.</summary>
@@ -132,8 +139,11 @@ public sealed class GptModel : LanguageModel
         for (var layer = 0; layer < Config.NLayer; layer++)
             x = h[layer].ForwardSlots(x, cache, layer, batch);
         cache.Commit(batch);
-        return lm_head.forward(ln_f.forward(x));
+        return Head(ln_f.forward(x));
     }
+
+    /// <summary>The output head: the tied embedding's adapter moves the logits too.</summary>
+    private Tensor Head(Tensor x) => lm_head is null ? ((LoraEmbedding)wte).Logits(x) : lm_head.forward(x);
 
     private Tensor Embed(Tensor idx, long firstPosition)
     {
@@ -161,6 +171,9 @@ public sealed class GptModel : LanguageModel
                     break;
                 case LoraLinear adapted:
                     adapted.InitialiseBase(InitStd);
+                    break;
+                case LoraEmbedding adaptedEmbedding:
+                    adaptedEmbedding.InitialiseBase(InitStd);
                     break;
                 case Embedding embedding:
                     nn.init.normal_(embedding.weight!, 0.0, InitStd);

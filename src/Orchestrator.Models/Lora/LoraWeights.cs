@@ -22,7 +22,8 @@ public static class LoraWeights
 
     /// <summary>
     /// The model's weights with every adapter folded into its layer's weight (<c>W + (alpha/r)·B·A</c>) and the adapter
-    /// tensors left out: the state dict of the same model without adapters. New tensors; dispose them (or a scope).
+    /// tensors left out: the state dict of the same model without adapters, except that a model whose tied embedding is
+    /// adapted lists its head only as <c>wte.weight</c>. New tensors; dispose them (or a scope).
     /// </summary>
     public static Dictionary<string, Tensor> Merged(nn.Module model)
     {
@@ -32,11 +33,24 @@ public static class LoraWeights
             if (!IsAdapter(name)) merged[name] = tensor.detach().clone();
         foreach (var (name, module) in model.named_modules())
         {
-            if (module is not LoraLinear lora) continue;
             var key = name + ".weight";
-            merged[key].Dispose();
-            merged[key] = lora.MergedWeight();
+            switch (module)
+            {
+                case LoraLinear linear:
+                    Replace(merged, key, linear.MergedWeight());
+                    break;
+                case LoraEmbedding embedding:
+                    // Also the tied head's weight: a model that ties lists the head under wte.weight only.
+                    Replace(merged, key, embedding.MergedWeight());
+                    break;
+            }
         }
         return merged;
+    }
+
+    private static void Replace(Dictionary<string, Tensor> merged, string key, Tensor value)
+    {
+        merged[key].Dispose();
+        merged[key] = value;
     }
 }

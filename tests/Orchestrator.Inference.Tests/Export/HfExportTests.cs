@@ -52,23 +52,26 @@ public sealed class HfExportTests : IDisposable
         Assert.True(baseLogits.Zip(ours, (a, b) => Math.Abs((double)a - b)).Max() > 1e-3);
     }
 
-    [Fact]
-    public void Merged_adapters_give_the_adapted_models_logits()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    public void Merged_adapters_give_the_adapted_models_logits(int embeddingRank)
     {
         var hf = PythonGpt2.Make(_temp.Sub("hf"), positions: 16);
         var pretrained = PretrainedModel.Open(hf);
-        var lora = new LoraConfig { Rank = 2, Targets = ["c_attn", "c_proj", "c_fc", "mlp.c_proj"] };
+        var lora = new LoraConfig { Rank = 2, Targets = ["c_attn", "c_proj", "c_fc", "mlp.c_proj"], EmbeddingRank = embeddingRank };
         using var adapted = ModelFactory.Create(pretrained.Config with { Lora = lora });
         pretrained.LoadInto(adapted);
         using (no_grad())
             foreach (var (name, parameter) in adapted.named_parameters())
-                if (name.EndsWith(".lora_B")) parameter.normal_(0, 0.1);
+                if (name.EndsWith(".lora_B") || name == "wte.lora_A") parameter.normal_(0, 0.1);
         adapted.eval();
         using var merged = ModelFactory.Create(pretrained.Config);
         using (no_grad())
         {
             var weights = LoraWeights.Merged(adapted);
-            foreach (var (name, target) in merged.state_dict()) target.copy_(weights[name]);
+            // The plain model lists its tied head as lm_head.weight too: the same tensor as wte.weight.
+            foreach (var (name, target) in merged.state_dict()) target.copy_(weights[name == "lm_head.weight" ? "wte.weight" : name]);
         }
         merged.eval();
         using var scope = NewDisposeScope();

@@ -28,9 +28,9 @@ public sealed class LoraTrainingTests : IDisposable
         _data = TinyDatasets.Create(_temp.Sub("data"), TinyDatasets.WordText(3000, 1), TinyDatasets.WordText(800, 2), tokenizerKind: "gpt2");
     }
 
-    private RunConfig Config(int maxSteps = 6)
+    private RunConfig Config(int maxSteps = 6, int embeddingRank = 0)
     {
-        var config = TestConfigs.FineTune(_base, _data.Meta.VocabSize, Lora);
+        var config = TestConfigs.FineTune(_base, _data.Meta.VocabSize, Lora with { EmbeddingRank = embeddingRank });
         return config with
         {
             Training = config.Training with
@@ -41,18 +41,24 @@ public sealed class LoraTrainingTests : IDisposable
         };
     }
 
-    /// <summary>Number of adapter scalars for <see cref="Lora"/> on the 2-layer, 16-wide base: per layer A (r x in) and B (out x r) of c_attn and c_fc.</summary>
-    private static long AdapterScalars => 2 * (4 * 16 + 48 * 4 + 4 * 16 + 64 * 4);
+    /// <summary>
+    /// Number of adapter scalars for <see cref="Lora"/> on the 2-layer, 16-wide base: per layer A (r x in) and B (out x r)
+    /// of c_attn and c_fc, plus the tied embedding's A (vocab x r) and B (r x 16) when it has a rank.
+    /// </summary>
+    private static long AdapterScalars(int embeddingRank = 0) =>
+        2 * (4 * 16 + 48 * 4 + 4 * 16 + 64 * 4) + embeddingRank * (50257 + 16);
 
-    [Fact]
-    public async Task Adapters_train_while_the_base_stays_bit_identical_and_checkpoints_hold_only_adapters()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2)]
+    public async Task Adapters_train_while_the_base_stays_bit_identical_and_checkpoints_hold_only_adapters(int embeddingRank)
     {
-        using var trainer = new Trainer(Config(), _data, _temp.Sub("run"), SingleProcessSynchronizer.Instance, new ListLogger());
+        using var trainer = new Trainer(Config(embeddingRank: embeddingRank), _data, _temp.Sub("run"), SingleProcessSynchronizer.Instance, new ListLogger());
         var before = Snapshot(trainer.Model);
         var result = await trainer.RunAsync(CancellationToken.None);
         var after = Snapshot(trainer.Model);
 
-        Assert.Equal(AdapterScalars, result.TrainableParameters);
+        Assert.Equal(AdapterScalars(embeddingRank), result.TrainableParameters);
         foreach (var (name, values) in before)
         {
             if (LoraWeights.IsAdapter(name)) continue;
@@ -62,13 +68,14 @@ public sealed class LoraTrainingTests : IDisposable
         using (var pretrained = ModelFactory.Create(PretrainedModel.Open(_base).Config with { BlockSize = 16 }))
         {
             PretrainedModel.Open(_base).LoadInto(pretrained);
-            foreach (var (name, values) in Snapshot(pretrained))
+            // A model whose tied embedding is adapted has no separate lm_head.weight: it is wte.weight, compared already.
+            foreach (var (name, values) in Snapshot(pretrained).Where(kv => after.ContainsKey(kv.Key) || kv.Key != "lm_head.weight"))
                 Assert.True(values.AsSpan().SequenceEqual(after[name]), $"base tensor {name} differs from the pretrained file");
         }
 
         var saved = Safetensors.LoadStateDict(Path.Combine(result.CheckpointDirectory!, CheckpointFiles.Model));
         Assert.All(saved.Keys, name => Assert.True(LoraWeights.IsAdapter(name), $"checkpoint holds base tensor {name}"));
-        Assert.Equal(AdapterScalars, saved.Values.Sum(t => t.numel()));
+        Assert.Equal(AdapterScalars(embeddingRank), saved.Values.Sum(t => t.numel()));
 
         // Loading the checkpoint (eval, generate, serve) rebuilds base + adapters.
         using var loaded = TrainedModel.Load(_temp.Sub("run"));
@@ -78,25 +85,29 @@ public sealed class LoraTrainingTests : IDisposable
         Assert.Equal(0.0, (loaded.Model.call(input) - trainer.Model.call(input)).abs().max().item<float>());
     }
 
-    [Fact]
-    public async Task Two_workers_train_the_same_adapters_as_one_with_the_same_global_batch()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2)]
+    public async Task Two_workers_train_the_same_adapters_as_one_with_the_same_global_batch(int embeddingRank)
     {
-        var (_, one) = await GroupTraining.Run(Config(), _data, _temp.Sub("one"), 1, new ListLogger());
-        var (_, two) = await GroupTraining.Run(Config(), _data, _temp.Sub("two"), 2, new ListLogger());
+        var (_, one) = await GroupTraining.Run(Config(embeddingRank: embeddingRank), _data, _temp.Sub("one"), 1, new ListLogger());
+        var (_, two) = await GroupTraining.Run(Config(embeddingRank: embeddingRank), _data, _temp.Sub("two"), 2, new ListLogger());
         var difference = ParameterSnapshot.MaxDifference(one[0], two[0]);
         Assert.True(difference < 1e-5, $"adapters differ by {difference}");
         Assert.Equal(0, ParameterSnapshot.MaxDifference(two[0], two[1]));
     }
 
-    [Fact]
-    public async Task Bytes_all_reduced_per_step_equal_the_adapters_size()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2)]
+    public async Task Bytes_all_reduced_per_step_equal_the_adapters_size(int embeddingRank)
     {
         var counters = new List<CountingSynchronizer>();
-        await GroupTraining.Run(Config(maxSteps: 4), _data, _temp.Sub("run"), 2, new ListLogger(),
+        await GroupTraining.Run(Config(maxSteps: 4, embeddingRank: embeddingRank), _data, _temp.Sub("run"), 2, new ListLogger(),
             wrap: peer => { var c = new CountingSynchronizer(peer); lock (counters) counters.Add(c); return c; });
         Assert.Equal(2, counters.Count);
         foreach (var counter in counters)
-            Assert.Equal(4 * AdapterScalars * sizeof(float), counter.Bytes);
+            Assert.Equal(4 * AdapterScalars(embeddingRank) * sizeof(float), counter.Bytes);
     }
 
     [Fact]
