@@ -7,7 +7,7 @@
 # bytes all-reduced per step (measured: metrics.jsonl allreduce_bytes), step time, checkpoint size, and the issue's
 # targets as ratios to full fine-tuning measured in the same run (report.py). Everything stays in bench/out/finetune/STAMP.
 # Usage: bench/finetune/run.sh      PRETRAIN_STEPS (60), STEPS (40), THREADS (2: the single-process runs use them all, each of the 2 workers half), EVAL_WINDOWS (200),
-#        N_LAYER (2), N_HEAD (4), N_EMBD (64), FULL_LR (1e-3), LORA_LR (3e-3), SCRATCH_LR (3e-3): the learning rates are
+#        SEED (1337: the fine-tuning runs' data order and adapter draws), N_LAYER (2), N_HEAD (4), N_EMBD (64), FULL_LR (1e-3), LORA_LR (3e-3), SCRATCH_LR (3e-3): the learning rates are
 #        the best of a sweep at 200 steps on a 1,000-step base (bench/RESULTS.md, "Fine-tuning", fourth run).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -32,7 +32,7 @@ brown="$bench_out/brown-gpt2"
 
 arch=(--n-layer "${N_LAYER:-2}" --n-head "${N_HEAD:-4}" --n-embd "${N_EMBD:-64}" --block-size 32)
 common=(--batch-size 2 --max-steps "$steps" --eval-interval "$steps" --eval-batches 5 --checkpoint-interval 0
-        --log-interval 10 --seed 1337 --threads "$(( threads > 1 ? threads / 2 : 1 ))" --workers 2 --grad-clip 1.0)
+        --log-interval 10 --seed "${SEED:-1337}" --threads "$(( threads > 1 ? threads / 2 : 1 ))" --workers 2 --grad-clip 1.0)
 
 finished() { [ -f "$folder/$1/checkpoints/latest" ] && grep -q '"kind":"eval"' "$folder/$1/metrics.jsonl"; }
 

@@ -1,4 +1,5 @@
 using Orchestrator.Models.Gpt;
+using Orchestrator.Models.Lora;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -9,16 +10,25 @@ public sealed class IncrementalDecodingTests
 {
     private const double Tolerance = 2e-5;
 
-    public static TheoryData<string> Kinds => ["gpt", "lstm", "gru", "rnn"];
+    /// <summary>Model kinds, and a GPT with trained LoRA adapters on c_attn and on the tied embedding (what serve decodes after LoRA).</summary>
+    public static TheoryData<string> Kinds => ["gpt", "gpt-lora", "lstm", "gru", "rnn"];
 
-    private static ModelConfig Config(string kind) => kind == "gpt" ? TinyModels.Gpt() : TinyModels.Recurrent(kind);
+    private static LanguageModel Create(string kind)
+    {
+        if (kind != "gpt-lora") return TinyModels.Create(kind == "gpt" ? TinyModels.Gpt() : TinyModels.Recurrent(kind));
+        var model = TinyModels.Create(TinyModels.Gpt() with { Lora = new LoraConfig { Rank = 2, EmbeddingRank = 2 } });
+        using var noGrad = no_grad();
+        foreach (var (name, parameter) in model.named_parameters())
+            if (LoraWeights.IsAdapter(name)) parameter.normal_(0, 0.3);
+        return model;
+    }
 
     [Theory]
     [MemberData(nameof(Kinds))]
     public void Prompt_then_one_token_at_a_time_equals_the_full_forward(string kind)
     {
         using var scope = NewDisposeScope();
-        var model = TinyModels.Create(Config(kind));
+        var model = Create(kind);
         var tokens = TinyModels.Tokens(2, 16, 11, seed: 21);
         var full = model.forward(tokens);
 
@@ -36,7 +46,7 @@ public sealed class IncrementalDecodingTests
     public void Chunks_of_several_tokens_after_a_prefix_equal_the_full_forward(string kind)
     {
         using var scope = NewDisposeScope();
-        var model = TinyModels.Create(Config(kind));
+        var model = Create(kind);
         var tokens = TinyModels.Tokens(2, 16, 11, seed: 22);
         var full = model.forward(tokens);
 
