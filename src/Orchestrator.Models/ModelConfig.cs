@@ -55,7 +55,7 @@ public sealed record ModelConfig
             throw new InvalidModelConfigException($"lora adapters are built for gpt models only (got model '{Model}'): drop the lora settings or train a gpt");
         Lora?.Validate();
         if (Lora is { EmbeddingRank: > 0 } && !TieWeights)
-            throw new InvalidModelConfigException("lora embedding_rank adapts the tied token embedding and head, but tie_weights is false: set embedding_rank to 0");
+            throw new InvalidModelConfigException("lora embedding_rank (--lora-embedding-rank) adapts the tied token embedding and head, but this model's tie_weights is false: leave embedding_rank at 0");
         if (Model == "gpt")
         {
             if (NHead <= 0) throw new InvalidModelConfigException($"n_head must be positive (got {NHead})");

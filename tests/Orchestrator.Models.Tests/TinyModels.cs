@@ -6,8 +6,6 @@ namespace Orchestrator.Models.Tests;
 /// <summary>Small configurations and deterministic construction, so each test runs in milliseconds and the same way every time.</summary>
 internal static class TinyModels
 {
-    private static readonly Lock SeedLock = new();
-
     static TinyModels() => set_num_threads(1);
 
     public static ModelConfig Gpt(bool bias = true, bool tie = true, double dropout = 0.0, int blockSize = 16) => new()
@@ -32,16 +30,14 @@ internal static class TinyModels
         });
 
     /// <summary>
-    /// Runs <paramref name="create"/> right after seeding torch's global RNG. Every test that seeds it must come here: the
-    /// lock keeps parallel tests from interleaving their seeds and draws (which made equal seeds give different weights).
+    /// Runs <paramref name="create"/> right after seeding torch's global RNG. A lock could not make this safe: any other
+    /// test's unseeded draw (a dropout mask) would still interleave, so the assembly runs its tests one at a time
+    /// (AssemblySettings.cs).
     /// </summary>
     public static T Seeded<T>(int seed, Func<T> create)
     {
-        lock (SeedLock)
-        {
-            manual_seed(seed);
-            return create();
-        }
+        manual_seed(seed);
+        return create();
     }
 
     /// <summary>Token ids <c>(batch, time)</c> drawn from a fixed seed.</summary>
