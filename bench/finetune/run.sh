@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fine-tuning three ways at equal steps. A small GPT (n_layer 2, n_head 4, n_embd 64, block 32) is pretrained on
+# Fine-tuning five ways at equal steps. A small GPT (n_layer 2, n_head 4, n_embd 64, block 32) is pretrained on
 # tinyshakespeare with GPT-2's tokenizer; then it is trained on the Brown corpus (prepare --dataset brown, gpt2 tokens)
 # with 2 local workers: full fine-tuning (--init-from), LoRA r=8 on c_attn (the default target), LoRA r=8 on all four
 # Linear kinds, LoRA r=8 on c_attn plus a rank-1 adapter on the tied embedding (--lora-embedding-rank 1), and the same

@@ -164,7 +164,7 @@ public sealed class Trainer : IDisposable
         var trainable = _optimizer.Parameters.Sum(p => p.numel());
         if (_config.InitFrom is { } initFrom && isWriter)
             TrainingLog.FineTuning(_logger, initFrom.Path, initFrom.Format ?? "", trainable, Model.ParameterCount(),
-                _config.Model.Lora is { } lora ? $" (LoRA r={lora.Rank} alpha={lora.Alpha} on {string.Join(",", lora.Targets)}{(lora.EmbeddingRank > 0 ? $", wte r={lora.EmbeddingRank}" : "")})" : "");
+                _config.Model.Lora is { } lora ? $" ({lora.Describe()})" : "");
 
         var clock = Stopwatch.StartNew();
         var window = new ThroughputWindow(state.Step);

@@ -38,6 +38,10 @@ public sealed record LoraConfig
     /// <summary>The multiplier of the embedding adapter's update: alpha over its own rank.</summary>
     [JsonIgnore] public double EmbeddingScale => Alpha / EmbeddingRank;
 
+    /// <summary>One line for logs: <c>LoRA r=8 alpha=16 on c_attn, wte r=1</c>.</summary>
+    public string Describe() =>
+        $"LoRA r={Rank} alpha={Alpha} on {string.Join(",", Targets)}" + (EmbeddingRank > 0 ? $", wte r={EmbeddingRank}" : "");
+
     /// <summary>Whether the Linear called <paramref name="layer"/> inside a block (e.g. <c>attn.c_proj</c>) is targeted.</summary>
     public bool Adapts(string layer) => Targets.Any(t => Canonical(t) == layer);
 
