@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Orchestrator.EndToEnd.Tests.TestSupport;
 
 namespace Orchestrator.EndToEnd.Tests.FaultTolerance;
@@ -6,7 +7,7 @@ namespace Orchestrator.EndToEnd.Tests.FaultTolerance;
 /// A job for the fault tests: the tiny GPT on a small char dataset, a checkpoint every <see cref="CheckpointInterval"/>
 /// steps, a metrics row every step (so lost steps can be counted from <c>metrics.jsonl</c>), dropout 0.
 /// </summary>
-internal static class FaultyRun
+internal static partial class FaultyRun
 {
     public const int CheckpointInterval = 10;
 
@@ -55,7 +56,27 @@ internal static class FaultyRun
     public static string DescribeRestarts(IReadOnlyList<MetricsRow> rows) =>
         $"restarts: [{string.Join(", ", Restarts(rows).Select(r => $"{r.Reached} -> {r.ResumedFrom}"))}], last step {rows.Where(r => r.Kind == "train").Max(r => r.Step)}";
 
+    /// <summary>
+    /// The step training resumed from in the first formation after the job's <paramref name="restartsBefore"/>-th restart
+    /// (the first train row that counts more restarts, less one): the step the recovery went back to.
+    /// </summary>
+    public static long ResumedAfter(IReadOnlyList<MetricsRow> rows, int restartsBefore) =>
+        rows.First(r => r.Kind == "train" && r.Number("restarts") > restartsBefore).Step - 1;
+
+    /// <summary>
+    /// The newest checkpoint of <paramref name="runDirectory"/> that rank 0 logged as written (published on disk, where a
+    /// recovery resumes from), from a worker's own log, or from the launcher's when <paramref name="worker"/> names the
+    /// bracketed prefix of the worker's lines; 0 if none. A recovery must go back no further than this.
+    /// </summary>
+    public static long NewestWritten(string log, string runDirectory, string? worker = null) => WrittenLine().Matches(log)
+        .Where(m => m.Groups["directory"].Value.StartsWith(Path.Combine(runDirectory, "checkpoints") + Path.DirectorySeparatorChar, StringComparison.Ordinal)
+                    && (worker is null || m.Groups["worker"].Value == worker))
+        .Select(m => long.Parse(m.Groups["step"].Value)).DefaultIfEmpty(0).Max();
+
     /// <summary>The validation loss of the last evaluation the run logged.</summary>
     public static double FinalValidationLoss(string runDirectory) =>
         MetricsRow.Read(runDirectory).Last(r => r.Kind == "eval").Number("loss");
+
+    [GeneratedRegex(@"^(\[(?<worker>[^\]]+)\] )?.*\bcheckpoint step (?<step>\d+) written to (?<directory>\S+)", RegexOptions.Multiline)]
+    private static partial Regex WrittenLine();
 }
