@@ -14,7 +14,8 @@ namespace Orchestrator.Models.Gpt;
 public sealed class GptModel : LanguageModel
 {
     private const double InitStd = 0.02;
-    private const string TiedHeadWeight = "lm_head.weight";
+    /// <summary>The head's weight in the state dict, where a tied model lists the embedding a second time.</summary>
+    internal const string TiedHeadWeight = "lm_head.weight";
 
     /// <summary>An <c>nn.Embedding</c>, or a <see cref="LoraEmbedding"/> when the config's LoRA adapts the tied embedding.</summary>
     private readonly nn.Module<Tensor, Tensor> wte;

@@ -1,3 +1,4 @@
+using Orchestrator.Models.Gpt;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -22,8 +23,8 @@ public static class LoraWeights
 
     /// <summary>
     /// The model's weights with every adapter folded into its layer's weight (<c>W + (alpha/r)·B·A</c>) and the adapter
-    /// tensors left out: the state dict of the same model without adapters, except that a model whose tied embedding is
-    /// adapted lists its head only as <c>wte.weight</c>. New tensors; dispose them (or a scope).
+    /// tensors left out: the state dict of the same model without adapters, tied head included. New tensors; dispose
+    /// them (or a scope).
     /// </summary>
     public static Dictionary<string, Tensor> Merged(nn.Module model)
     {
@@ -40,8 +41,10 @@ public static class LoraWeights
                     Replace(merged, key, linear.MergedWeight());
                     break;
                 case LoraEmbedding embedding:
-                    // Also the tied head's weight: a model that ties lists the head under wte.weight only.
                     Replace(merged, key, embedding.MergedWeight());
+                    // The adapted model computes its head from the embedding and has no lm_head module; the plain model
+                    // lists its tied head under its own name too, as the same tensor.
+                    merged[GptModel.TiedHeadWeight] = merged[key];
                     break;
             }
         }

@@ -7,6 +7,7 @@ using Orchestrator.Training.Checkpoints;
 using Orchestrator.Training.Distributed;
 using Orchestrator.Inference.Export;
 using Orchestrator.Training.Pretrained;
+using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 using Orchestrator.Inference;
 
@@ -70,8 +71,7 @@ public sealed class HfExportTests : IDisposable
         using (no_grad())
         {
             var weights = LoraWeights.Merged(adapted);
-            // The plain model lists its tied head as lm_head.weight too: the same tensor as wte.weight.
-            foreach (var (name, target) in merged.state_dict()) target.copy_(weights[name == "lm_head.weight" ? "wte.weight" : name]);
+            foreach (var (name, target) in merged.state_dict()) target.copy_(weights[name]);
         }
         merged.eval();
         using var scope = NewDisposeScope();
@@ -112,6 +112,35 @@ public sealed class HfExportTests : IDisposable
         var expected = trained.Tokenizer.Encode(Encoding.UTF8.GetBytes(text));
         Assert.Equal(expected, PythonGpt2.Encode(_temp.Sub("export"), text, _temp.Sub("work")));
         Assert.True(expected.Length < text.Length / 2, "the bpe vocabulary should merge the common words");
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    public async Task A_merged_safetensors_export_of_a_lora_run_is_a_plain_models_state_dict_with_the_runs_logits(int embeddingRank)
+    {
+        var hf = PythonGpt2.Make(_temp.Sub("hf"), positions: 16);
+        using var data = TinyDatasets.Create(_temp.Sub("data"), TinyDatasets.WordText(3000, 1), TinyDatasets.WordText(800, 2), tokenizerKind: "gpt2");
+        var config = TestConfigs.FineTune(hf, data.Meta.VocabSize, new LoraConfig { Rank = 2, EmbeddingRank = embeddingRank });
+        config = config with { Training = config.Training with { MaxSteps = 3, EvalInterval = 0, LearningRate = 1e-2, WarmupSteps = 0 } };
+        using (var trainer = new Trainer(config, data, _temp.Sub("run"), SingleProcessSynchronizer.Instance, new ListLogger()))
+            await trainer.RunAsync(CancellationToken.None);
+
+        using var trained = TrainedModel.Load(_temp.Sub("run"));
+        ModelExport.Write(trained, "safetensors", _temp.Sub("export"), merge: true, new ListLogger());
+
+        // A plain model's state dict, every key (the tied head's too), loads strictly from the file.
+        var file = Safetensors.LoadStateDict(Path.Combine(_temp.Sub("export"), CheckpointFiles.Model));
+        using var plain = ModelFactory.Create(trained.Model.Config with { Lora = null });
+        Assert.Equal(plain.state_dict().Keys.Order(), file.Keys.Order());
+        using (no_grad())
+            foreach (var (name, target) in plain.state_dict()) target.copy_(file[name]);
+        plain.eval();
+        trained.Model.eval();
+        using var scope = NewDisposeScope();
+        var input = Gpt2Windows.Inputs(Gpt2Windows.Random(batch: 2, time: 16, seed: 5));
+        var difference = (trained.Model.call(input) - plain.call(input)).abs().max().item<float>();
+        Assert.True(difference < 1e-5, $"the merged export's logits differ from the run's by {difference}");
     }
 
     [Fact]
